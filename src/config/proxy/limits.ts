@@ -1,0 +1,216 @@
+/**
+ * Connection limits and retries (configuration.txt §4.2): `maxconn`,
+ * `backlog`, `fullconn`, `retries`, `retry-on`, `rate-limit sessions`,
+ * `max-keep-alive-queue`, `max-session-srv-conns`, `clitcpka-*`/`srvtcpka-*`
+ * and `http-reuse`.
+ */
+import type { ProxyConfig, TcpKeepAliveTuning } from '../model/proxy.js';
+import type { LineContext } from '../section-registry.js';
+import { proxyKeywords } from '../sections/proxy-keywords.js';
+import { parseTimeIn } from '../units.js';
+import { atol, atoi, proxyTypeStr, tooManyArgs, warnIfNotCap } from './util.js';
+
+/** maxconn, backlog, fullconn, retries: cfgparse-listen.c's integer keywords (atol, so "x" is 0). */
+function integerKeyword(
+  name: 'maxconn' | 'backlog' | 'fullconn' | 'retries',
+  cap: 'frontend' | 'backend',
+  hint: string,
+  missing: string,
+  set: (p: ProxyConfig, v: number) => void,
+  enforced?: string,
+) {
+  return {
+    name,
+    parse(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+      const ignored = warnIfNotCap(ctx, p, cap, name, hint);
+      if (tooManyArgs(ctx, words, 1)) return;
+      if ((words[1] ?? '') === '') {
+        ctx.alert('CFG_INTEGER_EXPECTED', `'${name}' expects ${missing}.`);
+        return;
+      }
+      set(p, atol(words[1] ?? ''));
+      if (!ignored && enforced !== undefined) ctx.notEnforced(`'${name}' (${enforced})`);
+    },
+  };
+}
+
+/** C's strtol()/strtoul() with base 0: the value and the first character not consumed. */
+export function strtolBase0(text: string): { value: number; rest: string } {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(text);
+  if (m === null) return { value: 0, rest: text };
+  const digits = m[2] ?? '0';
+  let v: number;
+  if (/^0[xX]/.test(digits)) v = parseInt(digits.slice(2), 16);
+  else if (digits.startsWith('0')) v = parseInt(digits, 8) || 0;
+  else v = Number(digits);
+  return { value: m[1] === '-' ? -v : v, rest: text.slice(m[0].length) };
+}
+
+const RETRY_ON = new Set([
+  'conn-failure', 'empty-response', 'response-timeout', '401', '403', '404', '408', '425', '500', '501', '502', '503', '504',
+  '0rtt-rejected', 'junk-response', 'all-retryable-errors', 'none',
+]);
+
+function parseRetryOn(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  // proxy.c proxy_parse_retry_on(): errors come back as "parsing [f:l] : <msg>".
+  if (!p.cap.backend) {
+    ctx.alert('CFG_RETRY_ON', `'retry-on' only available in backend or listen section`);
+    return;
+  }
+  if ((words[1] ?? '') === '') {
+    ctx.alert('CFG_RETRY_ON', `'retry-on' needs at least one keyword to specify when to retry`);
+    return;
+  }
+  const list: string[] = [];
+  for (let i = 1; (words[i] ?? '') !== ''; i++) {
+    const w = words[i] ?? '';
+    if (!RETRY_ON.has(w)) {
+      ctx.alert('CFG_RETRY_ON', `'retry-on': unknown keyword '${w}'`);
+      return;
+    }
+    if (w === 'none' && (i !== 1 || (words[i + 1] ?? '') !== '')) {
+      ctx.alert('CFG_RETRY_ON', `'retry-on' 'none' keyworld only usable alone`);
+      return;
+    }
+    list.push(w);
+  }
+  p.retryOn = list;
+  if (!(list.length === 1 && list[0] === 'conn-failure')) ctx.notEnforced(`'retry-on' (lands with layer-7 retries)`);
+}
+
+/** The defaults' rate limit each proxy started from, for "overwriting" (proxy.c compares with the defaults). */
+const inheritedRate = new WeakMap<ProxyConfig, number | undefined>();
+
+/** Records the rate limit a proxy inherited (called when the proxy is created). */
+export function rememberInheritedLimits(p: ProxyConfig): void {
+  inheritedRate.set(p, p.rateLimitSessions);
+}
+
+function parseRateLimit(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  if (words[1] !== 'sessions') {
+    ctx.alert('CFG_RATE_LIMIT', `'rate-limit' only supports 'sessions' (got '${words[1] ?? ''}')`);
+    return;
+  }
+  const v = words[2] ?? '';
+  if (v === '') {
+    ctx.alert('CFG_RATE_LIMIT', `'rate-limit sessions' expects expects an integer value (in sessions/second)`);
+    return;
+  }
+  const r = strtolBase0(v);
+  if (r.rest !== '') {
+    ctx.alert('CFG_RATE_LIMIT', `'rate-limit sessions' : unexpected character '${r.rest[0] ?? ''}' in integer value '${v}'`);
+    return;
+  }
+  if (!p.cap.frontend) {
+    ctx.warning('CFG_PROXY_CAPABILITY', `rate-limit sessions will be ignored because ${proxyTypeStr(p)} '${p.name}' has no frontend capability`);
+  } else if (!p.cap.defaults && (p.rateLimitSessions ?? 0) !== (inheritedRate.get(p) ?? 0)) {
+    ctx.warning('CFG_RATE_LIMIT_OVERWRITE', `overwriting rate-limit sessions which was already specified`);
+  }
+  p.rateLimitSessions = r.value >>> 0;
+  if (p.cap.frontend) ctx.notEnforced(`'rate-limit sessions' (lands with session rate limiting)`);
+}
+
+function parseMaxKeepAliveQueue(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  const warn = !p.cap.backend;
+  const v = words[1] ?? '';
+  if (v === '') {
+    ctx.alert('CFG_INTEGER_EXPECTED', `'max-keep-alive-queue' expects expects an integer value (or -1 to disable)`);
+    return;
+  }
+  const r = strtolBase0(v);
+  if (r.rest !== '') {
+    ctx.alert('CFG_INTEGER_EXPECTED', `'max-keep-alive-queue' : unexpected character '${r.rest[0] ?? ''}' in integer value '${v}'`);
+    return;
+  }
+  p.maxKeepAliveQueue = r.value;
+  if (warn) ctx.warning('CFG_PROXY_CAPABILITY', `max-keep-alive-queue will be ignored because ${proxyTypeStr(p)} '${p.name}' has no backend capability`);
+  else ctx.notEnforced(`'max-keep-alive-queue' (lands with the HTTP engine)`);
+}
+
+function parseMaxSessionSrvConns(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  warnIfNotCap(ctx, p, 'frontend', 'max-session-srv-conns');
+  if ((words[1] ?? '') === '') {
+    // haproxy misspells its own prefix here; the place is printed inside the message.
+    ctx.diag.alert(
+      'CFG_INTEGER_EXPECTED',
+      `parsine [${ctx.place.file}:${ctx.place.line}] : 'max-session-srv-conns' expects a number. Got no argument`,
+      ctx.place,
+      'none',
+    );
+    return;
+  }
+  p.maxSessionServerConns = atoi(words[1] ?? '');
+  ctx.notEnforced(`'max-session-srv-conns' (lands with connection reuse)`);
+}
+
+type TcpKaField = keyof TcpKeepAliveTuning;
+
+/** proxy.c proxy_parse_tcpka_cnt() / proxy_parse_tcpka_idle() / proxy_parse_tcpka_intvl(). */
+function tcpKeepAliveKeyword(name: string, field: TcpKaField, cap: 'frontend' | 'backend', isTime: boolean) {
+  return {
+    name,
+    parse(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+      const hasCap = cap === 'frontend' ? p.cap.frontend : p.cap.backend;
+      const v = words[1] ?? '';
+      if (v === '') {
+        ctx.alert('CFG_INTEGER_EXPECTED', `'${name}' expects an integer value`);
+        return;
+      }
+      let value: number;
+      if (isTime) {
+        const r = parseTimeIn(v, 's');
+        if (!r.ok) {
+          if (r.overflow === true) {
+            ctx.alert('CFG_TIME_INVALID', `timer overflow in argument '${v}' to '${name}' (maximum value is 2147483647 ms or ~24.8 days)`);
+          } else if (r.underflow === true) {
+            ctx.alert('CFG_TIME_INVALID', `timer underflow in argument '${v}' to '${name}' (minimum non-null value is 1 ms)`);
+          } else {
+            ctx.alert('CFG_TIME_INVALID', `unexpected character '${r.badChar ?? ''}' in argument to <${name}>.`);
+          }
+          return;
+        }
+        value = r.value * 1000;
+      } else {
+        const r = strtolBase0(v);
+        if (r.rest !== '') {
+          ctx.alert('CFG_INTEGER_EXPECTED', `'${name}' : unexpected character '${r.rest[0] ?? ''}' in integer value '${v}'`);
+          return;
+        }
+        value = r.value;
+      }
+      p.tcpKeepAlive[field] = value;
+      if (!hasCap) ctx.warning('CFG_PROXY_CAPABILITY', `${name} will be ignored because ${proxyTypeStr(p)} '${p.name}' has no ${cap} capability`);
+      else ctx.notEnforced(`'${name}' (lands with socket tuning)`);
+    },
+  };
+}
+
+function parseHttpReuse(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  warnIfNotCap(ctx, p, 'backend', 'http-reuse');
+  const v = words[1] ?? '';
+  if (v !== 'never' && v !== 'safe' && v !== 'aggressive' && v !== 'always') {
+    ctx.alert('CFG_HTTP_REUSE', `'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.`);
+    return;
+  }
+  p.httpReuse = v;
+  if (tooManyArgs(ctx, words, 0, 1)) return;
+  if (v !== 'never') ctx.notEnforced(`'http-reuse ${v}' (lands with connection reuse)`);
+}
+
+proxyKeywords.register(
+  integerKeyword('maxconn', 'frontend', " Maybe you want 'fullconn' instead ?", 'an integer argument', (p, v) => { p.maxconn = v; }),
+  integerKeyword('backlog', 'frontend', '', 'an integer argument', (p, v) => { p.backlog = v; }, 'lands with listener tuning'),
+  integerKeyword('fullconn', 'backend', " Maybe you want 'maxconn' instead ?", 'an integer argument', (p, v) => { p.fullconn = v; }, 'lands with dynamic server limits'),
+  integerKeyword('retries', 'backend', '', 'an integer argument (dispatch counts for one)', (p, v) => { p.retries = v; }),
+  { name: 'retry-on', parse: parseRetryOn },
+  { name: 'rate-limit', parse: parseRateLimit },
+  { name: 'max-keep-alive-queue', parse: parseMaxKeepAliveQueue },
+  { name: 'max-session-srv-conns', parse: parseMaxSessionSrvConns },
+  tcpKeepAliveKeyword('clitcpka-cnt', 'clientCount', 'frontend', false),
+  tcpKeepAliveKeyword('clitcpka-idle', 'clientIdle', 'frontend', true),
+  tcpKeepAliveKeyword('clitcpka-intvl', 'clientInterval', 'frontend', true),
+  tcpKeepAliveKeyword('srvtcpka-cnt', 'serverCount', 'backend', false),
+  tcpKeepAliveKeyword('srvtcpka-idle', 'serverIdle', 'backend', true),
+  tcpKeepAliveKeyword('srvtcpka-intvl', 'serverInterval', 'backend', true),
+  { name: 'http-reuse', parse: parseHttpReuse },
+);

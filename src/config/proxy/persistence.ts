@@ -1,0 +1,395 @@
+/**
+ * Persistence keywords (configuration.txt §4.2): `cookie`,
+ * `dynamic-cookie-key`, `persist rdp-cookie`, `force-persist`,
+ * `ignore-persist`, `stick-table` and `stick on|match|store-request|store-response`.
+ */
+import type { CookieConfig, ProxyConfig, StickTableConfig } from '../model/proxy.js';
+import type { LineContext } from '../section-registry.js';
+import { proxyKeywords } from '../sections/proxy-keywords.js';
+import { parseSize, parseTimeIn } from '../units.js';
+import { parseSampleExpression } from '../../sample/expression.js';
+import { fetchCheckpoints } from '../../sample/fetch-registry.js';
+import { ckp, sourceNames } from '../../sample/types.js';
+import { proxyTypeStr, warnIfNotCap } from './util.js';
+import { parseCtxFor, parseRuleCondition, refuseInDefaults } from './general.js';
+
+const STICK = 'lands with stick tables';
+
+/** invalid_domainchar(): domain names hold letters, digits, '.', '-' and '_'. */
+function invalidDomainChar(name: string): string | undefined {
+  for (const c of name) if (!/[A-Za-z0-9._-]/.test(c)) return c;
+  return undefined;
+}
+
+/** `maxidle`/`maxlife`: a time in seconds; returns undefined after the alert. */
+function cookieSeconds(ctx: LineContext, opt: string, value: string, what: string): number | undefined {
+  if (value === '') {
+    ctx.alert('CFG_COOKIE_ARGS', `'${opt}' expects <${what}> in seconds as argument.`, 'parsing-tight');
+    return undefined;
+  }
+  const r = parseTimeIn(value, 's');
+  if (!r.ok) {
+    if (r.overflow === true) {
+      ctx.alert('CFG_COOKIE_ARGS', `timer overflow in argument <${value}> to <${opt}>, maximum value is 2147483647 s (~68 years).`, 'parsing-tight');
+    } else if (r.underflow === true) {
+      ctx.alert('CFG_COOKIE_ARGS', `timer underflow in argument <${value}> to <${opt}>, minimum non-null value is 1 s.`, 'parsing-tight');
+    } else {
+      ctx.alert('CFG_COOKIE_ARGS', `unexpected character '${r.badChar ?? ''}' in argument to <${opt}>.`, 'parsing-tight');
+    }
+    return undefined;
+  }
+  return r.value;
+}
+
+function parseCookie(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  warnIfNotCap(ctx, p, 'backend', 'cookie');
+  const name = words[1] ?? '';
+  if (name === '') {
+    ctx.alert('CFG_COOKIE_ARGS', `'cookie' expects <cookie_name> as argument.`);
+    return;
+  }
+  const c: CookieConfig = {
+    place: ctx.place, name, indirect: false, nocache: false, postonly: false, preserve: false,
+    httponly: false, secure: false, dynamic: false, domains: [], attrs: [],
+  };
+  const modes = new Set<'rewrite' | 'insert' | 'prefix'>();
+  for (let i = 2; (words[i] ?? '') !== ''; i++) {
+    const w = words[i] ?? '';
+    const next = words[i + 1] ?? '';
+    switch (w) {
+      case 'rewrite': case 'insert': case 'prefix': modes.add(w); break;
+      case 'indirect': c.indirect = true; break;
+      case 'nocache': c.nocache = true; break;
+      case 'postonly': c.postonly = true; break;
+      case 'preserve': c.preserve = true; break;
+      case 'httponly': c.httponly = true; break;
+      case 'secure': c.secure = true; break;
+      case 'domain': {
+        if (next === '') {
+          ctx.alert('CFG_COOKIE_ARGS', `'domain' expects <domain> as argument.`, 'parsing-tight');
+          return;
+        }
+        if (!next.includes('.')) {
+          // RFC 6265 §5.2.3: a domain without an embedded dot is ignored by user agents.
+          ctx.warning('CFG_COOKIE_DOMAIN', `domain '${next}' contains no embedded dot, this configuration may not work properly (see RFC6265#5.2.3).`, 'parsing-tight');
+        }
+        const bad = invalidDomainChar(next);
+        if (bad !== undefined) {
+          ctx.alert('CFG_COOKIE_ARGS', `character '${bad}' is not permitted in domain name '${next}'.`, 'parsing-tight');
+          return;
+        }
+        c.domains.push(next);
+        i++;
+        break;
+      }
+      case 'maxidle': case 'maxlife': {
+        const v = cookieSeconds(ctx, w, next, w === 'maxidle' ? 'idletime' : 'lifetime');
+        if (v === undefined) return;
+        if (w === 'maxidle') c.maxIdle = v;
+        else c.maxLife = v;
+        i++;
+        break;
+      }
+      case 'dynamic':
+        warnIfNotCap(ctx, p, 'backend', 'dynamic');
+        c.dynamic = true;
+        break;
+      case 'attr': {
+        if (next === '') {
+          ctx.alert('CFG_COOKIE_ARGS', `'attr' expects <value> as argument.`, 'parsing-tight');
+          return;
+        }
+        for (const ch of next) {
+          const code = ch.charCodeAt(0);
+          if (code < 0x20 || code === 0x7f || ch === ';') {
+            const hex = code.toString(16).toUpperCase().padStart(2, '0');
+            ctx.alert('CFG_COOKIE_ARGS', `character '%x${hex}' is not permitted in attribute value.`, 'parsing-tight');
+            return;
+          }
+        }
+        c.attrs.push(next);
+        i++;
+        break;
+      }
+      default:
+        ctx.alert(
+          'CFG_COOKIE_ARGS',
+          `'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'dynamic', 'maxlife' and 'attr' options.`,
+        );
+        return;
+    }
+  }
+  if (modes.has('rewrite') && c.indirect) {
+    ctx.alert('CFG_COOKIE_ARGS', `cookie 'rewrite' and 'indirect' modes are incompatible.`);
+    return;
+  }
+  if (modes.size > 1) {
+    ctx.alert('CFG_COOKIE_ARGS', `cookie 'rewrite', 'insert' and 'prefix' modes are incompatible.`);
+    return;
+  }
+  if (c.preserve && !modes.has('insert') && !c.indirect) {
+    ctx.alert('CFG_COOKIE_ARGS', `cookie 'preserve' requires at least 'insert' or 'indirect'.`);
+    return;
+  }
+  c.mode = [...modes][0];
+  p.cookie = c;
+  ctx.notEnforced(`'cookie' (lands with cookie persistence)`);
+}
+
+function parsePersist(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  const m = words[1] ?? '';
+  if (m === '') {
+    ctx.alert('CFG_PERSIST_ARGS', 'missing persist method.');
+    return;
+  }
+  if (!m.startsWith('rdp-cookie')) {
+    ctx.alert('CFG_PERSIST_ARGS', 'unknown persist method.');
+    return;
+  }
+  const rest = m.slice(10);
+  let name = 'msts';
+  if (rest !== '') {
+    const close = rest.indexOf(')', 1);
+    if (rest[0] !== '(' || close <= 1) {
+      ctx.alert('CFG_PERSIST_ARGS', `persist rdp-cookie(name)' requires an rdp cookie name.`);
+      return;
+    }
+    name = rest.slice(1, close);
+  }
+  p.persistRdpCookie = name;
+  ctx.notEnforced(`'persist rdp-cookie' (lands with RDP persistence)`);
+}
+
+function persistRule(kind: 'force-persist' | 'ignore-persist') {
+  return {
+    name: kind,
+    parse(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+      if (refuseInDefaults(ctx, p, kind)) return;
+      warnIfNotCap(ctx, p, 'backend', kind);
+      const w = words[1] ?? '';
+      if (w !== 'if' && w !== 'unless') {
+        ctx.alert('CFG_RULE_CONDITION_REQUIRED', `'${kind}' requires either 'if' or 'unless' followed by a condition.`);
+        return;
+      }
+      // cfgparse-listen.c checks the condition against BE_REQ_CNT, the step after the backend is chosen.
+      const r = parseRuleCondition(ctx, p, words, 1, 'tcp-request content', `error detected while parsing a '${kind}' rule`, { frontend: false, backend: true });
+      if (!r.ok || r.cond === undefined) return;
+      (kind === 'force-persist' ? p.forcePersist : p.ignorePersist).push({ place: ctx.place, cond: r.cond });
+      ctx.notEnforced(`'${kind}' (lands with cookie persistence)`);
+    },
+  };
+}
+
+// stick_table.c stktable_data_types[]: name → what goes in parentheses.
+const STORE_TYPES: ReadonlyMap<string, 'none' | 'delay' | 'array' | 'array-delay'> = new Map([
+  ['server_id', 'none'], ['gpt0', 'none'], ['gpc0', 'none'], ['gpc0_rate', 'delay'], ['conn_cnt', 'none'],
+  ['conn_rate', 'delay'], ['conn_cur', 'none'], ['sess_cnt', 'none'], ['sess_rate', 'delay'],
+  ['http_req_cnt', 'none'], ['http_req_rate', 'delay'], ['http_err_cnt', 'none'], ['http_err_rate', 'delay'],
+  ['bytes_in_cnt', 'none'], ['bytes_in_rate', 'delay'], ['bytes_out_cnt', 'none'], ['bytes_out_rate', 'delay'],
+  ['gpc1', 'none'], ['gpc1_rate', 'delay'], ['server_key', 'none'], ['http_fail_cnt', 'none'],
+  ['http_fail_rate', 'delay'], ['gpt', 'array'], ['gpc', 'array'], ['gpc_rate', 'array-delay'], ['server_name', 'none'],
+] as const);
+
+/**
+ * stick_table.c parse_stick_table(): `type`, `size`, `expire`, `nopurge`,
+ * `peers`, `srvkey`, `store`. Messages are prefixed with `args[0]` (the
+ * keyword). Exported for the peers section's `table` lines (`inPeers`: no `peers` argument).
+ */
+export function parseStickTable(ctx: LineContext, words: readonly string[], name: string, inPeers = false): StickTableConfig | undefined {
+  const kw = words[0] ?? '';
+  const t: Partial<StickTableConfig> & { store: StickTableConfig['store'] } = { store: [], nopurge: false };
+  const alert = (msg: string, tight = false): undefined => {
+    ctx.alert('CFG_STICK_TABLE', `${kw}: ${msg}`, tight ? 'parsing-tight' : 'parsing');
+    return undefined;
+  };
+  let size = 0;
+  for (let i = 1; (words[i] ?? '') !== '';) {
+    const w = words[i] ?? '';
+    const v = words[i + 1] ?? '';
+    if (w === 'size') {
+      if (v === '') return alert(`missing argument after '${w}'.`);
+      const r = parseSize(v);
+      if (!r.ok) return alert(`unexpected character '${r.badChar ?? ''}' in argument of '${w}'.`);
+      size = r.value;
+      i += 2;
+    } else if (w === 'peers' && !inPeers) {
+      if (v === '') return alert(`missing argument after '${w}'.`);
+      t.peers = v;
+      i += 2;
+    } else if (w === 'expire') {
+      if (v === '') return alert(`missing argument after '${w}'.`);
+      const r = parseTimeIn(v, 'ms');
+      if (!r.ok) {
+        if (r.overflow === true) return alert(`timer overflow in argument <${v}> to <${w}>, maximum value is 2147483647 ms (~24.8 days).`, true);
+        if (r.underflow === true) return alert(`timer underflow in argument <${v}> to <${w}>, minimum non-null value is 1 ms.`, true);
+        return alert(`unexpected character '${r.badChar ?? ''}' in argument of '${w}'.`);
+      }
+      t.expire = r.value;
+      i += 2;
+    } else if (w === 'nopurge') {
+      t.nopurge = true;
+      i += 1;
+    } else if (w === 'type') {
+      const type = v;
+      i += 2;
+      if (type === 'ip' || type === 'ipv6' || type === 'integer') {
+        t.type = type;
+      } else if (type === 'string' || type === 'binary') {
+        t.type = type;
+        t.keyLength = type === 'string' ? 32 : 32;
+        if (words[i] === 'len') {
+          const n = Number(words[i + 1] ?? '');
+          if (!Number.isInteger(n) || n <= 0) return alert(`unknown type '${type}'.`);
+          t.keyLength = n;
+          i += 2;
+        }
+      } else {
+        return alert(`unknown type '${type}'.`);
+      }
+    } else if (w === 'store') {
+      for (const item of splitStore(v)) {
+        if (item.unclosed) return alert(`missing closing parenthesis after store option '${item.type}'.`);
+        const kind = STORE_TYPES.get(item.type);
+        if (kind === undefined) return alert(`unknown store option '${item.type}'.`);
+        if (t.store.some((s) => s.type === item.type)) {
+          ctx.warning('CFG_STICK_TABLE', `${kw}: store option '${item.type}' already enabled, ignored.`, 'parsing-tight');
+          continue;
+        }
+        if (kind === 'none' && item.arg !== undefined) return alert(`unexpected argument to store option '${item.type}'.`);
+        if (kind !== 'none' && item.arg === undefined) return alert(`missing argument to store option '${item.type}'.`);
+        t.store.push({ type: item.type, arg: item.arg });
+      }
+      i += 2;
+    } else if (w === 'srvkey') {
+      if (v !== 'name' && v !== 'addr') {
+        ctx.alert('CFG_STICK_TABLE', `${kw} : unknown server key type '${v}'.`);
+        return undefined;
+      }
+      t.srvkey = v;
+      i += 2;
+    } else {
+      return alert(`unknown argument '${w}'.`);
+    }
+  }
+  if (size === 0) return alert('missing size.');
+  if (t.type === undefined) return alert('missing type.');
+  return {
+    place: ctx.place, name, type: t.type, keyLength: t.keyLength, size, expire: t.expire, nopurge: t.nopurge ?? false,
+    peers: t.peers, srvkey: t.srvkey, store: t.store,
+  };
+}
+
+/** The comma-separated `store` list, where commas inside parentheses belong to the argument. */
+function splitStore(text: string): { type: string; arg?: string; unclosed?: boolean }[] {
+  const out: { type: string; arg?: string; unclosed?: boolean }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let type = '';
+    let arg: string | undefined;
+    while (i < text.length && text[i] !== ',') {
+      if (text[i] === '(') {
+        const close = text.indexOf(')', i + 1);
+        if (close < 0) return [...out, { type, unclosed: true }];
+        arg = text.slice(i + 1, close);
+        i = close + 1;
+        continue;
+      }
+      type += text[i];
+      i++;
+    }
+    i++;
+    out.push(arg === undefined ? { type } : { type, arg });
+  }
+  return out;
+}
+
+function parseStickTableKw(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  if (p.cap.defaults) {
+    ctx.alert('CFG_NOT_IN_DEFAULTS', `'stick-table' is not supported in 'defaults' section.`);
+    return;
+  }
+  const other = ctx.model.proxies.find((o) => o !== p && o.stickTable !== undefined && o.name === p.name);
+  if (other?.stickTable !== undefined) {
+    const at = other.stickTable.place;
+    ctx.alert('CFG_STICK_TABLE_CONFLICT', `stick-table name '${p.name}' conflicts with table declared in ${proxyTypeStr(other)} '${other.name}' at ${at.file}:${at.line}.`);
+  }
+  const t = parseStickTable(ctx, words, p.name);
+  if (t === undefined) return;
+  p.stickTable = t;
+  ctx.notEnforced(`'stick-table' (${STICK})`);
+}
+
+function parseStick(ctx: LineContext, p: ProxyConfig, words: string[]): void {
+  if (refuseInDefaults(ctx, p, 'stick')) return;
+  if (warnIfNotCap(ctx, p, 'backend', 'stick')) return;
+  const sub = words[1] ?? '';
+  let kind: 'on' | 'match' | 'store-request' | 'store-response';
+  if (sub === 'store' || sub === 'store-request') kind = 'store-request';
+  else if (sub === 'store-response') kind = 'store-response';
+  else if (sub === 'match') kind = 'match';
+  else if (sub === 'on') kind = 'on';
+  else {
+    ctx.alert('CFG_STICK_ARGS', `'stick' expects 'on', 'match', or 'store'.`);
+    return;
+  }
+  if ((words[2] ?? '') === '') {
+    ctx.alert('CFG_STICK_ARGS', `'stick' expects a fetch method.`);
+    return;
+  }
+  const pc = { ...parseCtxFor(ctx, p, kind === 'store-response' ? 'stick store-response' : 'stick on'), skipUsageCheck: true };
+  const r = parseSampleExpression(words, 2, pc);
+  if (!r.ok) {
+    ctx.alert('CFG_STICK_ARGS', `'stick': ${r.message}`);
+    return;
+  }
+  const expr = r.expr;
+  const onResponse = kind === 'store-response';
+  if ((fetchCheckpoints(expr.fetch) & ckp(onResponse ? 'BE_STO_RUL' : 'BE_SET_SRV')) === 0) {
+    ctx.alert(
+      'CFG_STICK_ARGS',
+      `'stick': fetch method '${words[2] ?? ''}' extracts information from '${sourceNames(expr.fetch.use)}', none of which is available ${onResponse ? "for 'store-response'" : 'during request'}.`,
+    );
+    return;
+  }
+  let i = r.next;
+  let table: string | undefined;
+  if (words[i] === 'table') {
+    table = words[i + 1] ?? '';
+    i += 2;
+  }
+  const w = words[i] ?? '';
+  let cond;
+  if (w === 'if' || w === 'unless') {
+    const c = parseRuleCondition(ctx, p, words, i, onResponse ? 'stick store-response' : 'stick on', `'stick': error detected while parsing sticking condition`);
+    if (!c.ok) return;
+    cond = c.cond;
+  } else if (w !== '') {
+    ctx.alert('CFG_STICK_ARGS', `'stick': unknown keyword '${w}'.`);
+    return;
+  }
+  p.stickRules.push({ place: ctx.place, kind, expression: expr, table, cond });
+  ctx.notEnforced(`'stick ${sub}' (${STICK})`);
+}
+
+proxyKeywords.register(
+  { name: 'cookie', parse: parseCookie },
+  {
+    name: 'dynamic-cookie-key',
+    parse(ctx, p, words) {
+      warnIfNotCap(ctx, p, 'backend', 'dynamic-cookie-key');
+      const key = words[1] ?? '';
+      if (key === '') {
+        ctx.alert('CFG_COOKIE_ARGS', `'dynamic-cookie-key' expects <secret_key> as argument.`);
+        return;
+      }
+      p.dynamicCookieKey = key;
+    },
+    enforced: 'lands with cookie persistence',
+  },
+  { name: 'persist', parse: parsePersist },
+  persistRule('force-persist'),
+  persistRule('ignore-persist'),
+  { name: 'stick-table', parse: parseStickTableKw },
+  { name: 'stick', parse: parseStick },
+);
+

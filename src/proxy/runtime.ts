@@ -1,0 +1,365 @@
+/**
+ * The runtime built from a {@link ConfigModel}: frontends with their
+ * listeners, backends with their servers and balance algorithm, and the
+ * switching rules between them (`use_backend`, `default_backend`).
+ *
+ * Every counter lives on a small owner object (Frontend, Backend, Server,
+ * Listener) where stats, logs and Prometheus will read it; server state lives
+ * only in `Server`. Nothing here starts listening: see lifecycle.ts.
+ */
+import type net from 'node:net';
+import { Diagnostics, formatDiagnostic, type Severity } from '../config/diagnostics.js';
+import type { ConfigModel } from '../config/model/index.js';
+import type { BackendSwitchRule, ProxyConfig, Timeouts } from '../config/model/proxy.js';
+import { AcceptGate, ConnSlots, expandBind, Listener } from '../net/listener.js';
+import { connectOptions, isStaticTarget } from '../net/connect.js';
+import { PendingQueue, Server, type ServerOwner } from '../server/server.js';
+import { createAlgorithm, type BalanceAlgorithm } from '../lb/registry.js';
+import { TcpCheck } from '../server/tcp-check.js';
+import { TcpStream } from '../tcp/stream.js';
+
+/** Where runtime messages go: stderr in haproxy's foreground format by default; logs later. */
+export interface Reporter {
+  report(severity: Severity, message: string): void;
+}
+
+/** Prints `[WARNING]  (pid) : message` lines on stderr, as haproxy does in foreground mode. */
+export function stderrReporter(pid: number = process.pid): Reporter {
+  return {
+    report(severity, message) {
+      process.stderr.write(`${formatDiagnostic({ severity, code: '', message, context: 'none' }, pid)}\n`);
+    },
+  };
+}
+
+/** Frontend and backend counters (haproxy's fe_counters / be_counters). */
+export interface ProxyCounters {
+  cumConns: number;
+  curConns: number;
+  maxConns: number;
+  bytesIn: number;
+  bytesOut: number;
+  connectFailures: number;
+  retries: number;
+  redispatches: number;
+  queued: number;
+  queueTimeouts: number;
+}
+
+function newCounters(): ProxyCounters {
+  return { cumConns: 0, curConns: 0, maxConns: 0, bytesIn: 0, bytesOut: 0, connectFailures: 0, retries: 0, redispatches: 0, queued: 0, queueTimeouts: 0 };
+}
+
+/** The parsed condition and log-format types, as the model declares them (acl/, sample/). */
+export type Condition = NonNullable<BackendSwitchRule['cond']>;
+export type LogFormat = NonNullable<BackendSwitchRule['dynamic']>;
+
+/** A compiled condition, evaluated against the stream. */
+export type StreamPredicate = (s: TcpStream) => boolean;
+/** A compiled log-format producing a backend name. */
+export type NameProducer = (s: TcpStream) => string;
+
+/**
+ * Extension points for the sample/ACL engine, which lands separately: until
+ * they are given, a `use_backend ... if <cond>` rule never matches and a
+ * dynamic `use_backend %[...]` falls through to `default_backend`, each
+ * reported once at build time.
+ */
+export interface RuntimeHooks {
+  compileCondition?: (cond: Condition, proxy: ProxyConfig) => StreamPredicate | undefined;
+  compileName?: (format: LogFormat, proxy: ProxyConfig) => NameProducer | undefined;
+}
+
+interface SwitchRule {
+  readonly cond: StreamPredicate | undefined;
+  readonly backend: Backend | undefined;
+  readonly name: NameProducer | undefined;
+}
+
+/** The frontend part of a frontend or listen section. */
+export class Frontend {
+  readonly name: string;
+  readonly config: ProxyConfig;
+  readonly runtime: Runtime;
+  readonly slots: ConnSlots;
+  readonly listeners: Listener[] = [];
+  readonly counters: ProxyCounters = newCounters();
+  readonly timeouts: Timeouts;
+  rules: SwitchRule[] = [];
+  defaultBackend: Backend | undefined;
+
+  constructor(runtime: Runtime, config: ProxyConfig) {
+    this.runtime = runtime;
+    this.config = config;
+    this.name = config.name;
+    this.timeouts = config.timeouts;
+    this.slots = new ConnSlots(config.maxconn ?? 0);
+  }
+
+  /** haproxy's proxy type word in messages: 'frontend' or 'proxy' (listen). */
+  get typeLabel(): 'frontend' | 'proxy' {
+    return this.config.kind === 'listen' ? 'proxy' : 'frontend';
+  }
+
+  /**
+   * proxy.c process_switching_rules(): the first matching `use_backend`, else
+   * `default_backend` (a listen section defaults to itself). A dynamic name
+   * that matches no backend stops the rules and uses the default.
+   */
+  selectBackend(s: TcpStream): Backend | undefined {
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      if (r.cond !== undefined && !r.cond(s)) continue;
+      if (r.backend !== undefined) return r.backend;
+      if (r.name !== undefined) return this.runtime.backends.get(r.name(s)) ?? this.defaultBackend;
+    }
+    return this.defaultBackend;
+  }
+
+  /** Accept handler bound to this frontend's listeners. */
+  readonly accept = (socket: net.Socket, listener: Listener): void => {
+    new TcpStream(this.runtime, this, listener, socket).start();
+  };
+}
+
+/** The backend part of a backend or listen section; owner of its servers. */
+export class Backend implements ServerOwner {
+  readonly name: string;
+  readonly config: ProxyConfig;
+  readonly servers: Server[] = [];
+  readonly serverByName = new Map<string, Server>();
+  readonly queue = new PendingQueue();
+  readonly counters: ProxyCounters = newCounters();
+  readonly timeouts: Timeouts;
+  /** `retries` (default 3, configuration.txt §4.2). */
+  readonly retries: number;
+  /** `option redispatch [<interval>]`; interval default -1 (last retry). */
+  readonly redispatch: boolean;
+  readonly redispatchEvery: number;
+  algorithm!: BalanceAlgorithm;
+  activeCount = 0;
+  backupCount = 0;
+  private readonly targets = new Map<Server, net.NetConnectOpts>();
+
+  constructor(config: ProxyConfig) {
+    this.config = config;
+    this.name = config.name;
+    this.timeouts = config.timeouts;
+    this.retries = config.retries ?? 3;
+    this.redispatch = config.options.get('redispatch') === true;
+    const arg = config.optionArgs.get('redispatch')?.[0];
+    const every = arg === undefined ? -1 : Number(arg);
+    this.redispatchEvery = Number.isInteger(every) && every !== 0 ? every : -1;
+  }
+
+  get typeLabel(): 'backend' | 'proxy' {
+    return this.config.kind === 'listen' ? 'proxy' : 'backend';
+  }
+
+  /** Creates the servers, in declaration order, and the balance algorithm. */
+  init(diag: Diagnostics): void {
+    this.config.servers.forEach((sc, i) => {
+      const s = new Server(sc, this, i + 1);
+      this.servers.push(s);
+      this.serverByName.set(s.name, s);
+      if (isStaticTarget(s.address)) this.targets.set(s, connectOptions(s.address));
+    });
+    const bal = this.config.balance;
+    const algo = createAlgorithm(bal?.algorithm, this.servers, {
+      allBackups: this.config.options.get('allbackups') === true,
+      args: bal?.args ?? [],
+      hashType: this.config.hashType,
+    });
+    if (algo === undefined) {
+      diag.warning('RT_UNSUPPORTED_BALANCE', `${this.typeLabel} '${this.name}': balance '${bal?.algorithm ?? ''}' is not implemented yet, using 'roundrobin'.`, bal?.place);
+      this.algorithm = createAlgorithm('roundrobin', this.servers, { allBackups: false, args: [] })!;
+    } else {
+      this.algorithm = algo;
+    }
+    this.recount();
+  }
+
+  /** net.connect options for a server; computed per connection only for port-relative servers. */
+  connectOptionsFor(s: Server, stream: { readonly frontendPort: number }): net.NetConnectOpts {
+    return this.targets.get(s) ?? connectOptions(s.address, stream.frontendPort);
+  }
+
+  private recount(): void {
+    let act = 0;
+    let bck = 0;
+    for (const s of this.servers) {
+      if (!s.usable) continue;
+      if (s.backup) bck++;
+      else act++;
+    }
+    this.activeCount = act;
+    this.backupCount = bck;
+  }
+
+  onTake(s: Server): void {
+    this.algorithm.onConnectionStart(s);
+  }
+
+  onDrop(s: Server): void {
+    this.algorithm.onConnectionEnd(s);
+  }
+
+  onServerChange(s: Server, wasUsable: boolean): void {
+    const now = s.usable;
+    if (wasUsable && !now) this.algorithm.onServerDown(s);
+    else if (!wasUsable && now) this.algorithm.onServerUp(s);
+    else if (now) this.algorithm.onWeightChange(s);
+    this.recount();
+  }
+}
+
+/** One configuration section with its runtime parts, in declaration order. */
+export interface ProxyEntry {
+  readonly name: string;
+  readonly config: ProxyConfig;
+  readonly frontend: Frontend | undefined;
+  readonly backend: Backend | undefined;
+}
+
+export interface BuildOptions {
+  hooks?: RuntimeHooks | undefined;
+  reporter?: Reporter | undefined;
+}
+
+/** Everything that serves a configuration. */
+export class Runtime {
+  readonly model: ConfigModel;
+  readonly proxies: ProxyEntry[] = [];
+  readonly frontends: Frontend[] = [];
+  readonly backends = new Map<string, Backend>();
+  readonly gate: AcceptGate;
+  readonly streams = new Set<TcpStream>();
+  readonly checks: TcpCheck[] = [];
+  readonly reporter: Reporter;
+  /** Called after each stream ended (lifecycle watches it during a soft stop). */
+  streamEnded: ((s: TcpStream) => void) | undefined;
+
+  constructor(model: ConfigModel, reporter: Reporter) {
+    this.model = model;
+    this.reporter = reporter;
+    this.gate = new AcceptGate(model.global.maxconn ?? 0);
+  }
+
+  /** Every listener of every frontend, in configuration order. */
+  get listeners(): Listener[] {
+    return this.frontends.flatMap((f) => f.listeners);
+  }
+
+  onStreamEnd(s: TcpStream): void {
+    this.streamEnded?.(s);
+  }
+
+  /**
+   * haproxy's SIGHUP dump (haproxy.c: sig_dump_state), one line per server
+   * and per proxy in declaration order, without the `[WARNING] (pid) : `
+   * prefix. `httpClient` adds the lines of haproxy 2.6's internal proxy.
+   */
+  stateDump(httpClient = true): string[] {
+    const out = ['SIGHUP received, dumping servers states.'];
+    const proxyLine = (name: string, nservers: number, act: number, bck: number, conn: string): string => {
+      if (nservers === 0) return `SIGHUP: Proxy ${name} has no servers. ${conn}`;
+      if (act === 0) return `SIGHUP: Proxy ${name} ${bck > 0 ? 'is running on backup servers' : 'has no server available'} ! ${conn}`;
+      return `SIGHUP: Proxy ${name} has ${act} active servers and ${bck} backup servers available. ${conn}`;
+    };
+    for (const p of this.proxies) {
+      const fe = p.frontend?.counters;
+      const be = p.backend;
+      let pend = 0;
+      for (const s of be?.servers ?? []) {
+        out.push(`SIGHUP: Server ${p.name}/${s.name} is ${s.operational === 'UP' && !s.maint ? 'UP' : 'DOWN'}. Conn: ${s.served} act, ${s.queue.length} pend, ${s.counters.cumConns} tot.`);
+        pend += s.queue.length;
+      }
+      const unass = be?.queue.length ?? 0;
+      const conn = `Conn: act(FE+BE): ${fe?.curConns ?? 0}+${be?.counters.curConns ?? 0}, ${pend + unass} pend (${unass} unass), tot(FE+BE): ${fe?.cumConns ?? 0}+${be?.counters.cumConns ?? 0}.`;
+      out.push(proxyLine(p.name, be?.servers.length ?? 0, be?.activeCount ?? 0, be?.backupCount ?? 0, conn));
+    }
+    if (httpClient) {
+      out.push('SIGHUP: Server <HTTPCLIENT>/<HTTPCLIENT> is UP. Conn: 0 act, 0 pend, 0 tot.');
+      out.push('SIGHUP: Server <HTTPCLIENT>/<HTTPSCLIENT> is UP. Conn: 0 act, 0 pend, 0 tot.');
+      out.push('SIGHUP: Proxy <HTTPCLIENT> has no server available ! Conn: act(FE+BE): 0+0, 0 pend (0 unass), tot(FE+BE): 0+0.');
+    }
+    return out;
+  }
+}
+
+/**
+ * Builds the runtime of a configuration. Problems the parser should already
+ * have rejected (a missing backend...) are reported as diagnostics rather
+ * than thrown, so `-c` and startup print them in haproxy's form.
+ */
+export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { runtime: Runtime; diag: Diagnostics } {
+  const diag = new Diagnostics();
+  const runtime = new Runtime(model, opts.reporter ?? stderrReporter());
+  const hooks = opts.hooks ?? {};
+
+  for (const p of model.proxies) {
+    if (p.cap.defaults) continue;
+    const frontend = p.cap.frontend && !p.disabled ? new Frontend(runtime, p) : undefined;
+    const backend = p.cap.backend ? new Backend(p) : undefined;
+    runtime.proxies.push({ name: p.name, config: p, frontend, backend });
+    if (backend !== undefined) {
+      backend.init(diag);
+      runtime.backends.set(p.name, backend);
+    }
+  }
+
+  for (const entry of runtime.proxies) {
+    const fe = entry.frontend;
+    if (fe === undefined) continue;
+    const p = entry.config;
+    runtime.frontends.push(fe);
+    if (p.mode === 'http') {
+      diag.warning('RT_HTTP_AS_TCP', `${fe.typeLabel} '${p.name}': 'mode http' is forwarded as 'mode tcp' until the HTTP stream lands.`, p.place);
+    }
+    fe.rules = p.useBackends.map((r) => {
+      let cond: StreamPredicate | undefined;
+      if (r.cond !== undefined) {
+        cond = hooks.compileCondition?.(r.cond, p);
+        if (cond === undefined) {
+          diag.warning('RT_CONDITION_NOT_EVALUATED', `${fe.typeLabel} '${p.name}': 'use_backend ${r.name}' has a condition that cannot be evaluated yet; the rule never matches.`, r.place);
+          cond = () => false;
+        }
+      }
+      if (r.dynamic !== undefined) {
+        const name = hooks.compileName?.(r.dynamic, p);
+        if (name === undefined) {
+          diag.warning('RT_DYNAMIC_NAME_NOT_EVALUATED', `${fe.typeLabel} '${p.name}': dynamic 'use_backend ${r.name}' cannot be evaluated yet; 'default_backend' applies.`, r.place);
+          return { cond, backend: undefined, name: () => '' };
+        }
+        return { cond, backend: undefined, name };
+      }
+      const backend = runtime.backends.get(r.name);
+      if (backend === undefined) {
+        diag.alert('RT_BACKEND_NOT_FOUND', `Proxy '${p.name}': unable to find required use_backend: '${r.name}'.`, r.place);
+      }
+      return { cond, backend, name: undefined };
+    });
+    if (p.defaultBackend !== undefined) {
+      fe.defaultBackend = runtime.backends.get(p.defaultBackend.name);
+      if (fe.defaultBackend === undefined) {
+        diag.alert('RT_BACKEND_NOT_FOUND', `Proxy '${p.name}': unable to find required default_backend: '${p.defaultBackend.name}'.`, p.defaultBackend.place);
+      }
+    } else if (entry.backend !== undefined) {
+      // A listen section is its own default backend.
+      fe.defaultBackend = entry.backend;
+    }
+    for (const b of p.binds) {
+      for (const spec of expandBind(b)) fe.listeners.push(new Listener(spec, runtime.gate, fe.slots, fe.accept));
+    }
+  }
+
+  for (const entry of runtime.proxies) {
+    const be = entry.backend;
+    if (be === undefined) continue;
+    for (const s of be.servers) {
+      if (s.config.check === true) runtime.checks.push(new TcpCheck(s, be, runtime.reporter));
+    }
+  }
+  return { runtime, diag };
+}

@@ -1,0 +1,77 @@
+/**
+ * configuration.txt §7.3.2 "Fetching samples from internal states" and §7.3.7 (developer fetches).
+ *
+ * Names, argument lists, output types and data sources are those registered by
+ * HAProxy 2.6 (checked against `haproxy -dKsmp` and the "extracts information from" messages of
+ * `haproxy -c`); the output type is the *declared* one, which is what the parser uses for
+ * converter compatibility, even where the doc says otherwise.
+ */
+import type { SampleFetchDef } from '../fetch-registry.js';
+import { A } from '../types.js';
+import * as chk from './checks.js';
+
+export const INTERNAL_FETCHES: readonly SampleFetchDef[] = [
+  { name: 'always_false', args: A(0), out: 'bool', use: ['CONST'], doc: '7.3.2' },
+  { name: 'always_true', args: A(0), out: 'bool', use: ['CONST'], doc: '7.3.2' },
+  { name: 'avg_queue', args: A(1, 'be'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'be_conn', args: A(1, 'be'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'be_conn_free', args: A(1, 'be'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'be_sess_rate', args: A(1, 'be'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'bin', args: A(1, 'str'), out: 'bin', use: ['CONST'], valArgs: chk.checkBin, doc: '7.3.2' },
+  { name: 'bool', args: A(1, 'str'), out: 'bool', use: ['CONST'], valArgs: chk.checkBool, doc: '7.3.2' },
+  { name: 'connslots', args: A(1, 'be'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'cpu_calls', args: A(0), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'cpu_ns_avg', args: A(0), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'cpu_ns_tot', args: A(0), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'date', args: A(0, 'sint', 'str'), out: 'sint', use: ['CONST'], valArgs: chk.checkDateUnit, doc: '7.3.2' },
+  { name: 'date_us', args: A(0), out: 'sint', use: ['CONST'], doc: '7.3.2' },
+  { name: 'env', args: A(1, 'str'), out: 'str', use: ['CONST'], doc: '7.3.2' },
+  { name: 'fe_conn', args: A(1, 'fe'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'fe_req_rate', args: A(1, 'fe'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'fe_sess_rate', args: A(1, 'fe'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'hostname', args: A(0), out: 'str', use: ['CONST'], doc: '7.3.2' },
+  { name: 'int', args: A(1, 'sint'), out: 'sint', use: ['CONST'], doc: '7.3.2' },
+  { name: 'internal.htx.data', args: A(0), out: 'sint', use: ['HRQHV', 'HRSHV'], doc: '7.3.7' },
+  { name: 'internal.htx.free', args: A(0), out: 'sint', use: ['HRQHV', 'HRSHV'], doc: '7.3.7' },
+  { name: 'internal.htx.free_data', args: A(0), out: 'sint', use: ['HRQHV', 'HRSHV'], doc: '7.3.7' },
+  { name: 'internal.htx.has_eom', args: A(0), out: 'bool', use: ['HRQHV', 'HRSHV'], doc: '7.3.7' },
+  { name: 'internal.htx.nbblks', args: A(0), out: 'sint', use: ['HRQHV', 'HRSHV'], doc: '7.3.7' },
+  { name: 'internal.htx.size', args: A(0), out: 'sint', use: ['HRQHV', 'HRSHV'], doc: '7.3.7' },
+  { name: 'internal.htx.used', args: A(0), out: 'sint', use: ['HRQHV', 'HRSHV'], doc: '7.3.7' },
+  { name: 'internal.htx_blk.data', args: A(1, 'str'), out: 'bin', use: ['HRQHV', 'HRSHV'], valArgs: chk.checkHtxBlkPos, doc: '7.3.7' },
+  { name: 'internal.htx_blk.hdrname', args: A(1, 'str'), out: 'str', use: ['HRQHV', 'HRSHV'], valArgs: chk.checkHtxBlkPos, doc: '7.3.7' },
+  { name: 'internal.htx_blk.hdrval', args: A(1, 'str'), out: 'str', use: ['HRQHV', 'HRSHV'], valArgs: chk.checkHtxBlkPos, doc: '7.3.7' },
+  { name: 'internal.htx_blk.size', args: A(1, 'str'), out: 'sint', use: ['HRQHV', 'HRSHV'], valArgs: chk.checkHtxBlkPos, doc: '7.3.7' },
+  { name: 'internal.htx_blk.start_line', args: A(1, 'str'), out: 'str', use: ['HRQHV', 'HRSHV'], valArgs: chk.checkHtxBlkPos, doc: '7.3.7' },
+  { name: 'internal.htx_blk.type', args: A(1, 'str'), out: 'str', use: ['HRQHV', 'HRSHV'], valArgs: chk.checkHtxBlkPos, doc: '7.3.7' },
+  { name: 'internal.strm.is_htx', args: A(0), out: 'bool', use: ['INTRN'], doc: '7.3.7' },
+  { name: 'ipv4', args: A(1, 'ipv4'), out: 'ipv4', use: ['CONST'], doc: '7.3.2' },
+  { name: 'ipv6', args: A(1, 'ipv6'), out: 'ipv6', use: ['CONST'], doc: '7.3.2' },
+  { name: 'last_rule_file', args: A(0), out: 'str', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'last_rule_line', args: A(0), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'lat_ns_avg', args: A(0), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'lat_ns_tot', args: A(0), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'meth', args: A(1, 'str'), out: 'meth', use: ['CONST'], doc: '7.3.2' },
+  { name: 'nbproc', args: A(0), out: 'sint', use: ['CONST'], doc: '7.3.2' },
+  { name: 'nbsrv', args: A(1, 'be'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'prio_class', args: A(0), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'prio_offset', args: A(0), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'proc', args: A(0), out: 'sint', use: ['CONST'], doc: '7.3.2' },
+  { name: 'queue', args: A(1, 'be'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'rand', args: A(0, 'sint'), out: 'sint', use: ['CONST'], doc: '7.3.2' },
+  { name: 'srv_conn', args: A(1, 'srv'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'srv_conn_free', args: A(1, 'srv'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'srv_is_up', args: A(1, 'srv'), out: 'bool', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'srv_iweight', args: A(1, 'srv'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'srv_queue', args: A(1, 'srv'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'srv_sess_rate', args: A(1, 'srv'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'srv_uweight', args: A(1, 'srv'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'srv_weight', args: A(1, 'srv'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'stopping', args: A(0), out: 'bool', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'str', args: A(1, 'str'), out: 'str', use: ['CONST'], doc: '7.3.2' },
+  { name: 'table_avl', args: A(1, 'tab'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'table_cnt', args: A(1, 'tab'), out: 'sint', use: ['INTRN'], doc: '7.3.2' },
+  { name: 'thread', args: A(0), out: 'sint', use: ['CONST'], doc: '7.3.2' },
+  { name: 'uuid', args: A(0, 'sint'), out: 'str', use: ['CONST'], valArgs: chk.checkUuid, doc: '7.3.2' },
+  { name: 'var', args: A(1, 'str', 'str'), out: 'any', use: ['CONST'], valArgs: chk.checkVarFetch, doc: '7.3.2' },
+];

@@ -1,0 +1,560 @@
+/**
+ * A `mode tcp` stream: one client connection, a backend, a server, and the
+ * bytes forwarded between them (haproxy's struct stream in TCP mode).
+ *
+ * Life: accepted (client paused) → backend chosen → server assigned (or
+ * queued) → connect, with retries and redispatch → established: bytes flow
+ * both ways with backpressure → half-closes propagate → both sides closed.
+ *
+ * Hot path rules (DESIGN "Node on the data path"): the handlers are bound
+ * once per stream; a chunk costs one clock read, two stores and one write;
+ * a full peer pauses the reader until 'drain'. One timer per stream, armed
+ * for the nearest deadline and re-armed only when it fires.
+ *
+ * Timeouts follow haproxy's stream-connector rules: a side's inactivity
+ * timeout (`timeout client`, `timeout server`, or `timeout tunnel` once
+ * established) is refreshed by reads from that side and by writes to it
+ * (stconn.c: sc_notify, without `option independent-streams`), and is not
+ * armed while that side is paused because the other one is full.
+ */
+import type net from 'node:net';
+import type { Listener } from '../net/listener.js';
+import { openConnection } from '../net/connect.js';
+import type { Server, Waiter } from '../server/server.js';
+import type { PickContext } from '../lb/registry.js';
+import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
+
+/** Where a stream is (for logs: the second termination flag). */
+export type StreamState = 'init' | 'queued' | 'turnaround' | 'connecting' | 'established' | 'closed';
+
+/** haproxy's "state at end" letters: R request, Q queue, C connect, D data. */
+const STATE_LETTER: Record<StreamState, string> = {
+  init: 'R', queued: 'Q', turnaround: 'C', connecting: 'C', established: 'D', closed: 'D',
+};
+
+const clock = (): number => performance.now();
+
+/** One proxied TCP connection. It is its own pick context (no allocation per pick). */
+export class TcpStream implements Waiter, PickContext {
+  queueSeq = 0;
+  queued = false;
+  readonly runtime: Runtime;
+  readonly fe: Frontend;
+  readonly listener: Listener;
+  readonly cli: net.Socket;
+  srv: net.Socket | undefined;
+  be: Backend | undefined;
+  server: Server | undefined;
+  state: StreamState = 'init';
+  /** Date.now() at accept, and performance.now() marks for the log timers. */
+  readonly acceptDate = Date.now();
+  readonly tAccept = clock();
+  tQueued = -1;
+  tConnectStart = -1;
+  tEstablished = -1;
+  /** Bytes client→server and server→client. */
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Retries done (haproxy's %rc) and whether a redispatch happened. */
+  retriesDone = 0;
+  redispatched = false;
+  /** Termination flags as in haproxy's logs: cause and state ('--' for a normal end). */
+  termCause = '-';
+  termState = '-';
+
+  private cliLast: number;
+  private srvLast = 0;
+  private deadline = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** The server that just failed, to avoid when redispatching (PickContext). */
+  avoid: Server | undefined;
+  /** The server whose queue holds this stream; undefined for the backend queue. */
+  private queuedOn: Server | undefined;
+  /** A side is "full" when our last write to it returned false. */
+  private cliFull = false;
+  private srvFull = false;
+  private cliReadDone = false;
+  private srvReadDone = false;
+  private cliClosed = false;
+  private srvClosed = true;
+  private finished = false;
+
+  constructor(runtime: Runtime, fe: Frontend, listener: Listener, cli: net.Socket) {
+    this.runtime = runtime;
+    this.fe = fe;
+    this.listener = listener;
+    this.cli = cli;
+    this.cliLast = this.tAccept;
+  }
+
+  /** Starts the stream: registers it, chooses the backend, assigns a server. */
+  start(): void {
+    this.runtime.streams.add(this);
+    this.fe.counters.cumConns++;
+    this.fe.counters.curConns++;
+    if (this.fe.counters.curConns > this.fe.counters.maxConns) this.fe.counters.maxConns = this.fe.counters.curConns;
+    this.cli.on('error', this.onCliError);
+    this.cli.on('close', this.onCliClose);
+    const be = this.fe.selectBackend(this);
+    if (be === undefined) {
+      this.refuse('R');
+      return;
+    }
+    this.be = be;
+    be.counters.cumConns++;
+    be.counters.curConns++;
+    if (be.counters.curConns > be.counters.maxConns) be.counters.maxConns = be.counters.curConns;
+    this.assign();
+  }
+
+  /** backend.c: assign_server_and_queue(). */
+  private assign(): void {
+    const be = this.be!;
+    const s = be.algorithm.pick(this);
+    if (s === undefined) {
+      if (be.activeCount + be.backupCount > 0) {
+        // Every usable server is saturated: wait in the backend queue.
+        be.queue.push(this);
+        be.counters.queued++;
+        this.enterQueue();
+        return;
+      }
+      this.refuse('C', 'S');
+      return;
+    }
+    if (!s.hasFreeSlot()) {
+      if (s.maxqueue > 0 && s.queue.length >= s.maxqueue) {
+        this.refuse('Q', 's');
+        return;
+      }
+      s.enqueue(this);
+      this.queuedOn = s;
+      this.enterQueue();
+      return;
+    }
+    s.take();
+    this.useServer(s);
+  }
+
+  /** PickContext: the client address, read (a getpeername syscall) only by algorithms that hash it. */
+  get source(): string | undefined {
+    return this.cli.remoteAddress;
+  }
+
+  /** The port the client connected to, for servers whose port is relative to it. */
+  get frontendPort(): number {
+    return this.cli.localPort ?? 0;
+  }
+
+  private enterQueue(): void {
+    this.state = 'queued';
+    this.tQueued = clock();
+    const be = this.be!;
+    // configuration.txt §4.2 "timeout queue": defaults to "timeout connect".
+    const t = be.timeouts.queue ?? be.timeouts.connect;
+    if (t !== undefined) this.armAt(this.tQueued + t);
+  }
+
+  /** Called by a queue when a slot was taken for us. */
+  grant(server: Server): void {
+    this.queuedOn = undefined;
+    if (this.finished) {
+      server.drop();
+      return;
+    }
+    this.useServer(server);
+  }
+
+  private useServer(s: Server): void {
+    const prev = this.avoid;
+    if (prev !== undefined) {
+      // backend.c: a retry on another server is a redispatch, else a retry.
+      if (prev !== s) {
+        this.redispatched = true;
+        prev.counters.redispatches++;
+        this.be!.counters.redispatches++;
+      } else {
+        prev.counters.retries++;
+        this.be!.counters.retries++;
+      }
+      this.avoid = undefined;
+    }
+    this.server = s;
+    this.connect();
+  }
+
+  private connect(): void {
+    const s = this.server!;
+    const be = this.be!;
+    this.state = 'connecting';
+    this.tConnectStart = clock();
+    const srv = openConnection(be.connectOptionsFor(s, this));
+    this.srv = srv;
+    this.srvClosed = false;
+    srv.on('connect', this.onSrvConnect);
+    srv.on('error', this.onSrvError);
+    srv.on('close', this.onSrvClose);
+    const t = be.timeouts.connect;
+    if (t !== undefined) this.armAt(this.tConnectStart + t);
+    else this.disarm();
+  }
+
+  private readonly onSrvConnect = (): void => {
+    const srv = this.srv!;
+    const cli = this.cli;
+    this.state = 'established';
+    const now = clock();
+    this.tEstablished = now;
+    this.cliLast = now;
+    this.srvLast = now;
+    srv.on('data', this.onSrvData);
+    srv.on('end', this.onSrvEnd);
+    srv.on('drain', this.onSrvDrain);
+    cli.on('data', this.onCliData);
+    cli.on('end', this.onCliEnd);
+    cli.on('drain', this.onCliDrain);
+    cli.resume();
+    this.rearm(now);
+  };
+
+  // ---- data path -------------------------------------------------------
+
+  private readonly onCliData = (chunk: Buffer): void => {
+    this.bytesIn += chunk.length;
+    const t = clock();
+    this.cliLast = t;
+    this.srvLast = t;
+    if (!this.srv!.write(chunk)) {
+      this.srvFull = true;
+      this.cli.pause();
+    }
+  };
+
+  private readonly onSrvData = (chunk: Buffer): void => {
+    this.bytesOut += chunk.length;
+    const t = clock();
+    this.srvLast = t;
+    this.cliLast = t;
+    if (!this.cli.write(chunk)) {
+      this.cliFull = true;
+      this.srv!.pause();
+    }
+  };
+
+  private readonly onSrvDrain = (): void => {
+    this.srvLast = clock();
+    if (this.srvFull) {
+      this.srvFull = false;
+      if (!this.cliReadDone) this.cli.resume();
+    }
+  };
+
+  private readonly onCliDrain = (): void => {
+    this.cliLast = clock();
+    if (this.cliFull) {
+      this.cliFull = false;
+      if (!this.srvReadDone) this.srv?.resume();
+    }
+  };
+
+  /** The client shut its write side: forward the FIN once the data is flushed. */
+  private readonly onCliEnd = (): void => {
+    this.cliReadDone = true;
+    this.srv?.end();
+  };
+
+  private readonly onSrvEnd = (): void => {
+    this.srvReadDone = true;
+    this.cli.end();
+  };
+
+  // ---- errors and closes -----------------------------------------------
+
+  private readonly onCliError = (): void => {
+    if (this.termCause === '-') this.setTerm('C');
+  };
+
+  private readonly onCliClose = (hadError: boolean): void => {
+    this.cliClosed = true;
+    const srv = this.srv;
+    if (srv !== undefined && !this.srvClosed) {
+      // A client reset aborts the server side; a clean close already sent its FIN.
+      if (hadError || this.state !== 'established') {
+        if (this.termCause === '-') this.setTerm('C');
+        srv.destroy();
+      }
+    }
+    this.maybeFinish();
+  };
+
+  private readonly onSrvError = (err: Error): void => {
+    if (this.state === 'connecting') {
+      this.connectFailed(err);
+      return;
+    }
+    if (this.termCause === '-') this.setTerm('S');
+  };
+
+  private readonly onSrvClose = (hadError: boolean): void => {
+    if (this.state === 'connecting') return;
+    this.srvClosed = true;
+    if (!this.cliClosed && hadError) {
+      if (this.termCause === '-') this.setTerm('S');
+      this.cli.destroy();
+    }
+    this.maybeFinish();
+  };
+
+  // ---- connection failures, retries, redispatch ---------------------------
+
+  /** backend.c: back_handle_st_cer(). */
+  private connectFailed(_err: Error | undefined): void {
+    const be = this.be!;
+    const s = this.server!;
+    this.dropServerSocket();
+    if (this.retriesDone >= be.retries) {
+      s.counters.connectFailures++;
+      be.counters.connectFailures++;
+      this.releaseServer();
+      this.setTerm(_err === undefined ? 's' : 'S', 'C');
+      this.closeClient();
+      return;
+    }
+    this.retriesDone++;
+    const k = this.retriesDone;
+    const every = be.redispatchEvery;
+    const redispatch = be.redispatch && (
+      !s.usable ||
+      (every > 0 && k % every === 0) ||
+      (every < 0 && be.retries + 1 + every > 0 && k % (be.retries + 1 + every) === 0) ||
+      (be.activeCount > 1 && be.algorithm.kind !== 'hi')
+    );
+    // "turn-around timer of min(timeout connect, 1s)" (configuration.txt §4.2
+    // "retries"), skipped when a round-robin-like algorithm picks another server.
+    const delayed = !redispatch || be.algorithm.kind !== 'rr' || be.activeCount <= 1;
+    if (redispatch) {
+      this.avoid = s;
+      this.releaseServer();
+    } else {
+      this.avoid = s;
+    }
+    if (delayed) {
+      this.state = 'turnaround';
+      const t = Math.min(be.timeouts.connect ?? 1000, 1000);
+      this.armAt(clock() + t);
+      return;
+    }
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.server !== undefined) {
+      // Same server, slot kept: a plain retry.
+      const s = this.server;
+      this.avoid = undefined;
+      s.counters.retries++;
+      this.be!.counters.retries++;
+      this.connect();
+      return;
+    }
+    this.assign();
+  }
+
+  private dropServerSocket(): void {
+    const srv = this.srv;
+    if (srv === undefined) return;
+    srv.removeListener('connect', this.onSrvConnect);
+    srv.removeListener('error', this.onSrvError);
+    srv.removeListener('close', this.onSrvClose);
+    srv.on('error', noop);
+    srv.destroy();
+    this.srv = undefined;
+    this.srvClosed = true;
+  }
+
+  private releaseServer(): void {
+    const s = this.server;
+    if (s === undefined) return;
+    this.server = undefined;
+    s.drop();
+  }
+
+  // ---- timers ---------------------------------------------------------
+
+  private armAt(deadline: number): void {
+    this.deadline = deadline;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(deadline - clock())));
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.deadline = 0;
+  }
+
+  /** Effective inactivity timeouts once established. */
+  private sideTimeouts(): { cli: number | undefined; srv: number | undefined } {
+    const be = this.be!;
+    const tunnel = be.timeouts.tunnel;
+    return { cli: tunnel ?? this.fe.timeouts.client, srv: tunnel ?? be.timeouts.server };
+  }
+
+  /** Established: arms the timer for the nearest side deadline. */
+  private rearm(now: number): void {
+    const d = this.nextDeadline();
+    if (d === Infinity) {
+      this.disarm();
+      return;
+    }
+    this.deadline = d;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(d - now)));
+  }
+
+  private nextDeadline(): number {
+    const t = this.sideTimeouts();
+    let d = Infinity;
+    // A side paused because its peer is full has no read timeout armed.
+    const cliArmed = this.cliFull || (!this.cliReadDone && !this.srvFull);
+    const srvArmed = this.srvFull || (!this.srvReadDone && !this.cliFull);
+    if (t.cli !== undefined && cliArmed) d = Math.min(d, this.cliLast + t.cli);
+    if (t.srv !== undefined && srvArmed) d = Math.min(d, this.srvLast + t.srv);
+    return d;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (this.finished) return;
+    const now = clock();
+    switch (this.state) {
+      case 'queued':
+        this.queueTimeout();
+        return;
+      case 'connecting':
+        if (now + 1 >= this.deadline) this.connectFailed(undefined);
+        else this.armAt(this.deadline);
+        return;
+      case 'turnaround':
+        this.retry();
+        return;
+      case 'established': {
+        const t = this.sideTimeouts();
+        const cliArmed = this.cliFull || (!this.cliReadDone && !this.srvFull);
+        const srvArmed = this.srvFull || (!this.srvReadDone && !this.cliFull);
+        if (t.cli !== undefined && cliArmed && now + 1 >= this.cliLast + t.cli) {
+          this.expire('c');
+          return;
+        }
+        if (t.srv !== undefined && srvArmed && now + 1 >= this.srvLast + t.srv) {
+          this.expire('s');
+          return;
+        }
+        this.rearm(now);
+        return;
+      }
+      default:
+        // Closing after a refusal: the client did not close in time.
+        this.cli.destroy();
+    }
+  };
+
+  private queueTimeout(): void {
+    this.leaveQueue();
+    this.be!.counters.queueTimeouts++;
+    this.setTerm('s', 'Q');
+    this.closeClient();
+  }
+
+  private leaveQueue(): void {
+    if (!this.queued) return;
+    if (this.queuedOn !== undefined) this.queuedOn.queue.remove(this);
+    else this.be?.queue.remove(this);
+    this.queuedOn = undefined;
+  }
+
+  private expire(cause: 'c' | 's'): void {
+    this.setTerm(cause, 'D');
+    this.cli.destroy();
+    this.srv?.destroy();
+  }
+
+  // ---- ending ---------------------------------------------------------
+
+  private setTerm(cause: string, state?: string): void {
+    this.termCause = cause;
+    this.termState = state ?? STATE_LETTER[this.state];
+  }
+
+  /** Closes a stream before any server connection: FIN to the client. */
+  private refuse(state: string, cause = '-'): void {
+    if (this.termCause === '-') {
+      this.termCause = cause === '-' ? 'S' : cause;
+      this.termState = state;
+    }
+    this.closeClient();
+  }
+
+  /**
+   * Sends a FIN to the client and discards what it still sends, so the close
+   * is not turned into a reset by unread data; the client timeout bounds it.
+   */
+  private closeClient(): void {
+    this.state = 'closed';
+    const cli = this.cli;
+    cli.resume();
+    cli.end();
+    const t = this.fe.timeouts.client;
+    this.armAt(clock() + (t ?? 10000));
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || !this.cliClosed || !this.srvClosed) return;
+    this.finish();
+  }
+
+  /** Releases everything the stream holds, exactly once. */
+  private finish(): void {
+    this.finished = true;
+    this.state = 'closed';
+    this.disarm();
+    this.leaveQueue();
+    const s = this.server;
+    if (s !== undefined) {
+      s.counters.bytesIn += this.bytesIn;
+      s.counters.bytesOut += this.bytesOut;
+    }
+    this.fe.counters.bytesIn += this.bytesIn;
+    this.fe.counters.bytesOut += this.bytesOut;
+    this.fe.counters.curConns--;
+    const be = this.be;
+    if (be !== undefined) {
+      be.counters.bytesIn += this.bytesIn;
+      be.counters.bytesOut += this.bytesOut;
+      be.counters.curConns--;
+    }
+    this.releaseServer();
+    this.runtime.streams.delete(this);
+    this.listener.release();
+    this.runtime.onStreamEnd(this);
+  }
+
+  /** Destroys both connections now (hard stop). */
+  kill(): void {
+    if (this.termCause === '-') this.setTerm('K');
+    this.disarm();
+    if (this.state === 'turnaround' || this.state === 'queued') this.state = 'closed';
+    this.srv?.destroy();
+    this.cli.destroy();
+  }
+
+  /** The two termination flags (`--` for a normal end), as in haproxy's logs. */
+  get terminationFlags(): string {
+    return `${this.termCause}${this.termState}`;
+  }
+}
+
+function noop(): void {
+  /* swallow late errors of abandoned sockets */
+}
