@@ -7,6 +7,7 @@ import { expandConfigPaths, loadConfiguration } from '../config/loader.js';
 import { createEnvironment } from '../config/environment.js';
 import { evaluateCliCondition, type ConditionContext } from '../config/conditions.js';
 import { hostname } from 'node:os';
+import type { ConfigModel } from '../config/model/index.js';
 import { parseCommandLine, USAGE, type CliOptions } from './options.js';
 import { FEATURES, HAPROXY_COMPAT_VERSION, buildOptionsText, versionText } from './version.js';
 import { Output } from './output.js';
@@ -52,6 +53,18 @@ export function loadAndReport(opts: CliOptions, out: Output) {
   return { model, diag, env, localPeer };
 }
 
+/**
+ * Listeners the configuration would open: binds of enabled proxies, stats
+ * sockets and the local peer of peers sections (haproxy counts all of them
+ * before deciding "no listener => exit(2)").
+ */
+function countListeners(model: ConfigModel): number {
+  let n = model.global.statsSockets.length;
+  for (const p of model.proxies) if (!p.disabled && p.cap.frontend) n += p.binds.length;
+  for (const peers of model.peers) if (!peers.disabled && peers.peers.some((peer) => peer.local)) n++;
+  return n;
+}
+
 export async function main(argv: readonly string[]): Promise<number | undefined> {
   const parsed = parseCommandLine(argv);
   if (!parsed.ok) {
@@ -84,10 +97,19 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
   const loaded = loadAndReport(opts, out);
   if ('exit' in loaded) return loaded.exit;
 
+  const listeners = countListeners(loaded.model);
   if (opts.check) {
     if (loaded.diag.warningCount > 0) out.stdout('Warnings were found.\n');
+    if (listeners === 0) {
+      out.stdout('Configuration file has no error but will not start (no listener) => exit(2).\n');
+      return 2;
+    }
     out.stdout('Configuration file is valid\n');
     return 0;
+  }
+  if (listeners === 0) {
+    out.alert(`[${process.argv[1] ?? 'switchyard'}.main()] No enabled listener found (check for 'bind' directives) ! Exiting.`, 'none');
+    return 1;
   }
   return run(opts, loaded.model, out);
 }

@@ -295,10 +295,13 @@ export class TcpStream implements Waiter, PickContext {
     if (this.termCause === '-') this.setTerm('S');
   };
 
+  /**
+   * A failed connect never gets here (connectFailed() detaches first); a
+   * close while connecting comes from our own destroy (client gone, kill).
+   */
   private readonly onSrvClose = (hadError: boolean): void => {
-    if (this.state === 'connecting') return;
     this.srvClosed = true;
-    if (!this.cliClosed && hadError) {
+    if (this.state === 'established' && !this.cliClosed && hadError) {
       if (this.termCause === '-') this.setTerm('S');
       this.cli.destroy();
     }
@@ -407,6 +410,9 @@ export class TcpStream implements Waiter, PickContext {
       this.disarm();
       return;
     }
+    // A pending timer firing earlier (e.g. the connect deadline) is kept: it
+    // re-arms itself when it fires, which saves a timer per connection.
+    if (this.timer !== undefined && this.deadline <= d) return;
     this.deadline = d;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(d - now)));

@@ -2,8 +2,7 @@
  * Server selection keywords (configuration.txt §4.2): `balance`, `hash-type`,
  * `hash-balance-factor`, `source`, `dispatch`, `transparent`,
  * `http-send-name-header`, `server-state-file-name`,
- * `load-server-state-from-file`, `use-fcgi-app`, and the removed `redispatch`
- * and `appsession` keywords.
+ * `load-server-state-from-file`, `use-fcgi-app`, and the removed `redisp`.
  */
 import type { ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
@@ -142,7 +141,7 @@ function parseSource(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     ctx.alert('CFG_SOURCE_ARGS', `'source' expects <addr>[:<port>], and optionally 'usesrc' <addr>, and 'interface' <name>.`);
     return;
   }
-  const a = parseAddress(text, { purpose: 'source' });
+  const a = parseAddress(text, { purpose: 'source', allowRange: false });
   if (!a.ok) {
     ctx.alert('CFG_SOURCE_ARGS', `'source ${text}' : ${a.message}`);
     return;
@@ -249,23 +248,17 @@ proxyKeywords.register(
         return;
       }
       p.httpSendNameHeader = h;
-      if (tooManyArgs(ctx, words, 1)) return;
       ctx.notEnforced(`'http-send-name-header' (lands with the HTTP engine)`);
     },
   },
   { name: 'server-state-file-name', parse: parseServerStateFileName },
   { name: 'load-server-state-from-file', parse: parseLoadServerState },
   { name: 'use-fcgi-app', parse: parseUseFcgiApp },
-  ...['redispatch', 'redisp'].map((name) => ({
-    name,
-    parse(ctx: LineContext): void {
-      ctx.alert('CFG_REMOVED_KEYWORD', `keyword '${name}' directive is not supported anymore since HAProxy 2.1. Use 'option redispatch'.`);
-    },
-  })),
+  // `redispatch` and `appsession` are translated by src/config/legacy.ts; `redisp` is only refused.
   {
-    name: 'appsession',
-    parse(ctx) {
-      ctx.alert('CFG_REMOVED_KEYWORD', `'appsession' is not supported anymore since HAProxy 1.6.`);
+    name: 'redisp',
+    parse(ctx: LineContext): void {
+      ctx.alert('CFG_REMOVED_KEYWORD', `keyword 'redisp' directive is not supported anymore since HAProxy 2.1. Use 'option redispatch'.`);
     },
   },
 );

@@ -157,7 +157,7 @@ function parseExternalCheck(ctx: LineContext, p: ProxyConfig, words: string[]): 
     return;
   }
   if (sub !== 'command' && sub !== 'path') {
-    ctx.alert('CFG_EXTERNAL_CHECK', `external-check: unknown argument '${sub}'.`);
+    ctx.alert('CFG_EXTERNAL_CHECK', `'external-check' only supports 'command' and 'path'. but got '${sub}'.`);
     return;
   }
   if (tooManyArgs(ctx, words, 2)) return;

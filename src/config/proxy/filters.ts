@@ -40,7 +40,7 @@ function parseCompression(ctx: LineContext, p: ProxyConfig, words: string[]): vo
   const sub = words[1] ?? '';
   if (sub === 'algo') {
     if ((words[2] ?? '') === '') {
-      ctx.alert('CFG_COMPRESSION', `parsing [${ctx.place.file}:${ctx.place.line}] : 'compression' expects <algorithm>`);
+      ctx.alert('CFG_COMPRESSION', `parsing [${ctx.place.file}:${ctx.place.line}] : 'compression' expects <algorithm>.`);
       return;
     }
     const algos: string[] = [];
@@ -61,7 +61,7 @@ function parseCompression(ctx: LineContext, p: ProxyConfig, words: string[]): vo
     p.compression.offload = true;
   } else if (sub === 'type') {
     if ((words[2] ?? '') === '') {
-      ctx.alert('CFG_COMPRESSION', `'compression' expects <type>`);
+      ctx.alert('CFG_COMPRESSION', `'compression' expects <type>.`);
       return;
     }
     p.compression.types = words.slice(2).filter((w) => w !== '');

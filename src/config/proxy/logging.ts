@@ -10,7 +10,7 @@ import type { LogFormatSetting, ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
 import { parseLogLine } from '../../log/log-target.js';
-import { atol, tooManyArgs, warnIfNotCap } from './util.js';
+import { atol, keepDirective, tooManyArgs, warnIfNotCap } from './util.js';
 import { logFormatName } from './log-formats.js';
 import { parseRuleCondition, warnIfMisplaced } from './general.js';
 import type { KeywordModifier } from './options.js';
@@ -163,6 +163,8 @@ function parseMonitor(ctx: LineContext, p: ProxyConfig, words: string[]): void {
   const r = parseRuleCondition(ctx, p, words, 2, 'monitor fail', `error detected while parsing a 'monitor fail' condition`);
   if (!r.ok || r.cond === undefined) return;
   p.monitorFail.push({ place: ctx.place, cond: r.cond });
+  // Also kept as a directive: the rule parsers look for it there for their misplaced-rule warnings.
+  keepDirective(ctx, p, words);
   ctx.notEnforced(`'monitor fail' (lands with the HTTP engine)`);
 }
 

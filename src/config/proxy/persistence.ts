@@ -347,7 +347,7 @@ function parseStick(ctx: LineContext, p: ProxyConfig, words: string[]): void {
   if ((fetchCheckpoints(expr.fetch) & ckp(onResponse ? 'BE_STO_RUL' : 'BE_SET_SRV')) === 0) {
     ctx.alert(
       'CFG_STICK_ARGS',
-      `'stick': fetch method '${words[2] ?? ''}' extracts information from '${sourceNames(expr.fetch.use)}', none of which is available ${onResponse ? "for 'store-response'" : 'during request'}.`,
+      `'stick': fetch method '${expr.fetchName}' extracts information from '${sourceNames(expr.fetch.use)}', none of which is available ${onResponse ? "for 'store-response'" : 'during request'}.`,
     );
     return;
   }

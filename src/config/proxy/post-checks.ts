@@ -18,7 +18,7 @@ import { parseLogFormat } from '../../sample/log-format.js';
 import { parseSampleExpression } from '../../sample/expression.js';
 import { canCast, type SampleType, type SampleUsage } from '../../sample/types.js';
 import { SIMPLE_OPTIONS } from './options.js';
-import { isHttpLogFormat } from './log-formats.js';
+import { BUILTIN_LOG_FORMATS, isHttpLogFormat } from './log-formats.js';
 import { proxyTypeStr } from './util.js';
 
 const NONE = 'none' as const;
@@ -93,6 +93,8 @@ function ensureNoHttp(r: Reporter): void {
   if (lf !== undefined && isHttpLogFormat(lf)) {
     const which = lf.origin === 'httpslog' ? 'httpslog' : 'httplog';
     r.warningAt('CFG_NEEDS_HTTP', `'option ${which}' not usable with ${r.type} '${p.name}' (needs 'mode http'). Falling back to 'option tcplog'.`, lf.place);
+    // haproxy keeps the directive's place but logs in the TCP format from now on.
+    p.logFormat = { origin: 'tcplog', text: BUILTIN_LOG_FORMATS.tcplog, place: lf.place };
   }
 }
 
@@ -202,12 +204,16 @@ function checkTrackedTables(r: Reporter, model: ConfigModel): void {
   ];
   for (const list of sets) {
     for (const rule of list) {
-      const m = /^track-sc(\d+)$/.exec(rule.action);
-      if (m === null) continue;
+      if (!rule.action.startsWith('track-sc')) continue;
+      // The rules helper keeps the counter and table in `rule.data` ({ kind: 'counter', sc, table }).
+      const data = (rule as { data?: { kind?: unknown; sc?: unknown; table?: unknown } }).data;
+      const fromName = /^track-sc(\d+)$/.exec(rule.action)?.[1];
+      const sc = typeof data?.sc === 'number' ? String(data.sc) : fromName ?? '';
       const i = rule.args.indexOf('table');
-      const name = i >= 0 ? rule.args[i + 1] ?? '' : p.name;
+      const table = typeof data?.table === 'string' ? data.table : i >= 0 ? rule.args[i + 1] : undefined;
+      const name = table ?? p.name;
       if (tableExists(model, name) === undefined) {
-        r.alert('CFG_TRACK_TABLE_NOT_FOUND', `Proxy '${p.name}': unable to find table '${name}' referenced by track-sc${m[1] ?? ''}.`, rule.place);
+        r.alert('CFG_TRACK_TABLE_NOT_FOUND', `Proxy '${p.name}': unable to find table '${name}' referenced by track-sc${sc}.`, rule.place);
       }
     }
   }
@@ -401,8 +407,10 @@ function checkProxy(model: ConfigModel, diag: Diagnostics, p: ProxyConfig): void
   if (p.loadServerStateFromFile === 'global' && model.global.serverStateFile === undefined) {
     r.warning('CFG_SERVER_STATE_FILE', `backend '${p.name}' configured to load server state file from global section 'server-state-file' directive. Unfortunately, 'server-state-file' is not set!`);
   }
-  if (p.cap.frontend && (p.logFormat !== undefined || p.logFormatSd !== undefined) && p.logs.length === 0) {
-    r.warning('CFG_LOG_FORMAT_NO_TARGET', `log format ignored for ${r.type} '${p.name}' since it has no log address.`, (p.logFormat ?? p.logFormatSd)?.place);
+  // A format that failed to parse left nothing to ignore.
+  const format = [p.logFormat, p.logFormatSd].find((f) => f?.parsed !== undefined);
+  if (p.cap.frontend && format !== undefined && p.logs.length === 0) {
+    r.warning('CFG_LOG_FORMAT_NO_TARGET', `log format ignored for ${r.type} '${p.name}' since it has no log address.`, format.place);
   }
   httpOnlyInTcp(r);
 }

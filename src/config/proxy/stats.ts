@@ -65,8 +65,13 @@ function parseStats(ctx: LineContext, p: ProxyConfig, words: string[]): void {
       s.enabled = true;
       break;
     case 'refresh': {
+      if (arg === '') {
+        // parse_time_err() stops on the terminating NUL, which haproxy prints and which ends its line.
+        ctx.alert('CFG_STATS_ARGS', `unexpected character '`, 'parsing-tight');
+        return;
+      }
       const r = parseTimeIn(arg, 's');
-      if (!r.ok && r.empty !== true) {
+      if (!r.ok) {
         if (r.overflow === true) {
           ctx.alert('CFG_STATS_ARGS', `timer overflow in argument <${arg}> to stats refresh interval, maximum value is 2147483647 s (~68 years).`, 'parsing-tight');
         } else if (r.underflow === true) {

@@ -147,6 +147,17 @@ export function markAbort(ctx: LineContext): void {
   if (last !== undefined) list[list.length - 1] = { ...last, abort: true } as Diagnostic;
 }
 
+/**
+ * Marks the last diagnostic as fatal although it is a warning: haproxy
+ * sometimes prints a warning and returns ERR_FATAL (sink.c "ignoring new
+ * size"). Marked `fatal: true` for the loader.
+ */
+export function markFatal(ctx: LineContext): void {
+  const list = ctx.diag.list;
+  const last = list[list.length - 1];
+  if (last !== undefined) list[list.length - 1] = { ...last, fatal: true } as Diagnostic;
+}
+
 /** An alert with ERR_ABORT (see markAbort()). */
 export function abortAlert(ctx: LineContext, code: string, message: string, style?: PlaceStyle): void {
   ctx.alert(code, message, style);

@@ -31,11 +31,14 @@ export function checkErrorFileContent(raw: Buffer): string | undefined {
   const s = raw.toString('latin1');
   const headErr = (pos: number): string => `unable to parse headers (error offset: ${pos})`;
   let i = 0;
+  // empty lines before the status line are skipped
+  while (s[i] === '\n' || (s[i] === '\r' && s[i + 1] === '\n')) i += s[i] === '\r' ? 2 : 1;
+  const vStart = i;
   // version token, then one or more spaces
   while (i < s.length && s[i] !== ' ' && s[i] !== '\r' && s[i] !== '\n') i++;
   if (i >= s.length) return headErr(-2);
-  if (s[i] !== ' ' || i === 0) return headErr(i);
-  const version = s.slice(0, i);
+  if (s[i] !== ' ' || i === vStart) return headErr(i);
+  const version = s.slice(vStart, i);
   while (s[i] === ' ') i++;
   // three-digit status, then a space or the end of the line
   const stStart = i;
@@ -46,8 +49,15 @@ export function checkErrorFileContent(raw: Buffer): string | undefined {
   if (i >= s.length) return headErr(-2);
   if (s[i] !== ' ' && s[i] !== '\r' && s[i] !== '\n') return headErr(i);
   const status = Number(s.slice(stStart, stStart + 3));
-  const eol = (from: number): number => s.indexOf('\n', from);
+  // the end of a line: a CR must be followed by LF
+  const eol = (from: number): number => {
+    const lf = s.indexOf('\n', from);
+    const cr = s.indexOf('\r', from);
+    if (cr >= 0 && (lf < 0 || cr < lf - 1)) return -(cr + 2);
+    return lf;
+  };
   let nl = eol(i);
+  if (nl < -1) return headErr(-nl - 1);
   if (nl < 0) return headErr(-2);
   i = nl + 1;
   let contentLength: number | undefined;
@@ -71,6 +81,7 @@ export function checkErrorFileContent(raw: Buffer): string | undefined {
     const name = s.slice(nameStart, i).toLowerCase();
     i++;
     nl = eol(i);
+    if (nl < -1) return headErr(-nl - 1);
     if (nl < 0) return headErr(-2);
     let valStart = i;
     while (s[valStart] === ' ' || s[valStart] === '\t') valStart++;

@@ -14,13 +14,9 @@ import { invalidChar, tooManyArgs } from '../proxy/util.js';
 import { parseLogLine } from '../../log/log-target.js';
 import { parseAddress } from '../../net/address.js';
 import { createBind, parseBindOptions } from '../../net/bind-keywords.js';
-import { serverOptionsByName } from '../../server/server-options.js';
 import { abortAlert, applyModifier, cAtol, cText, parseHaTime } from './global.js';
 import { checkServerOptions } from './ring.js';
 
-function serverOptionNames(): ReadonlyMap<string, unknown> {
-  return serverOptionsByName;
-}
 
 interface PeersState {
   readonly section: PeersSection | undefined;
@@ -69,18 +65,13 @@ function parsePeerLine(ctx: LineContext, st: PeersState, words: string[]): void 
     address = r.address;
     start = 3;
   }
-  if (!parseAddr && text !== '' && !serverOptionNames().has(text)) {
-    return ctx.alert(
-      'CFG_PEERS_UNEXPECTED_ADDRESS',
-      `'server ${proxyName}/${name}' : unknown keyword '${text}'. Hint: no address was expected for this server.`,
-      'bracket',
-    );
-  }
   const options = words.slice(start).filter((w) => w !== '');
+  const optionsOk = checkServerOptions(ctx, proxyName, name, words, start, false, !parseAddr);
+  // parse_server() warns once the options are read, even after a bad one
   if (options.some((o) => IGNORED_FOR_PEERS.has(o))) {
     ctx.warning('CFG_PEERS_IGNORED_OPTION', `'${kw} ${name}' : init_addr, resolvers, check and agent are ignored for peers.`);
   }
-  if (!checkServerOptions(ctx, proxyName, name, words, start)) return;
+  if (!optionsOk) return;
   s.peers.push({ name, address, place: ctx.place, local, keyword: kw, options });
   // A local "peer" line also binds its address.
   if (local && kw === 'peer' && address !== undefined) {

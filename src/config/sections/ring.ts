@@ -14,7 +14,7 @@ import { bestMatch } from '../suggest.js';
 import { invalidChar } from '../proxy/util.js';
 import { parseAddress } from '../../net/address.js';
 import { serverOptionsByName, type ServerOptionContext } from '../../server/server-options.js';
-import { applyModifier, cAtol, cText, parseHaTime } from './global.js';
+import { applyModifier, cAtol, cText, markFatal, parseHaTime } from './global.js';
 
 interface RingState {
   readonly section: RingSection | undefined;
@@ -31,10 +31,10 @@ const BUILTIN_SINKS = ['stdout', 'stderr', 'buf0'];
  * haproxy's context, e.g. `'server ring/s1'`. Returns false after an alert.
  */
 export function checkServerOptions(
-  ctx: LineContext, proxyName: string, srvName: string, words: readonly string[], start: number, isDefault = false,
+  ctx: LineContext, proxyName: string, srvName: string, words: readonly string[], start: number, isDefault = false, noAddress = false,
 ): boolean {
   const label = isDefault ? '' : `'server ${proxyName}/${srvName}' : `;
-  const hint = isDefault ? ' Hint: no address was expected for this server.' : '';
+  const hint = isDefault || noAddress ? ' Hint: no address was expected for this server.' : '';
   const proxy = createProxy('backend', proxyName, ctx.place);
   const srv: ServerOptions = { options: [] };
   for (let i = start; (words[i] ?? '') !== '';) {
@@ -112,9 +112,12 @@ function parseLine(ctx: LineContext, s: RingSection | undefined, words: string[]
       const size = cAtol(arg);
       if (size === 0) return ctx.alert('CFG_RING_BAD_SIZE', `invalid size '${arg}' for new sink buffer.`);
       const current = s.size ?? DEFAULT_RING_SIZE;
-      // size_t: a negative value is a huge one
-      if (size > 0 && size < current) {
-        return ctx.warning('CFG_RING_SMALLER', `ignoring new size '${size}' that is smaller than current size '${current}' for ring '${s.name}'.`);
+      // size_t: a negative value is a huge one, which the ring cannot be resized to
+      if (size < 0) return ctx.alert('CFG_RING_BAD_SIZE', `fail to set sink buffer size '${current}' for ring '${s.name}'.`);
+      if (size < current) {
+        // printed as a warning, but the configuration is refused
+        ctx.warning('CFG_RING_SMALLER', `ignoring new size '${size}' that is smaller than current size '${current}' for ring '${s.name}'.`);
+        return markFatal(ctx);
       }
       s.size = size;
       return;

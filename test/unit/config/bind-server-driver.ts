@@ -33,6 +33,9 @@ class Ctx implements LineContext {
   alert(code: string, message: string, style?: PlaceStyle): void {
     this.diag.alert(code, message, this.place, style);
   }
+  nonFatalAlert(code: string, message: string, style?: PlaceStyle): void {
+    this.diag.nonFatalAlert(code, message, this.place, style);
+  }
   warning(code: string, message: string, style?: PlaceStyle): void {
     this.diag.warning(code, message, this.place, style);
   }
