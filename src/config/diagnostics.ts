@@ -37,8 +37,10 @@ export interface Diagnostic {
   /** HAProxy prefixes most configuration messages with "config : "; notices at startup have no context. */
   readonly context?: 'config' | 'none' | undefined;
   /**
-   * HAProxy prints some messages as [ALERT] without failing the configuration
-   * (e.g. `default-server id`); those are alerts with `fatal: false`.
+   * Whether this message fails the configuration. By default alerts do and
+   * other severities do not; haproxy prints some alerts without failing
+   * (`default-server id`: `fatal: false`) and a few warnings that do fail
+   * (ring `size` shrinking, cache aborts: `fatal: true`).
    */
   readonly fatal?: boolean | undefined;
   /** After this alert haproxy exits at once, without "Fatal errors found in configuration." */
@@ -65,6 +67,11 @@ export function formatDiagnostic(d: Diagnostic, pid: number = process.pid): stri
     else if (style === 'bracket') out += `${where} : `;
   }
   return out + d.message;
+}
+
+/** True when the diagnostic fails the configuration (see {@link Diagnostic.fatal}). */
+export function isFatal(d: Diagnostic): boolean {
+  return d.fatal ?? d.severity === 'alert';
 }
 
 /**
@@ -100,10 +107,10 @@ export class Diagnostics {
     this.list.push(d);
   }
 
-  /** Fatal alerts only: these make the configuration invalid. */
+  /** Fatal messages only: these make the configuration invalid. */
   get alertCount(): number {
     let n = 0;
-    for (const d of this.list) if (d.severity === 'alert' && d.fatal !== false) n++;
+    for (const d of this.list) if (isFatal(d)) n++;
     return n;
   }
 
@@ -114,6 +121,6 @@ export class Diagnostics {
   }
 
   hasAlerts(): boolean {
-    return this.list.some((d) => d.severity === 'alert' && d.fatal !== false);
+    return this.list.some(isFatal);
   }
 }

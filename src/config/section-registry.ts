@@ -42,8 +42,12 @@ export interface SectionParser<S = unknown> {
   close?(ctx: LineContext, state: S): void;
 }
 
-/** A check run once every file is parsed (references between sections, missing timeouts...). */
-export type PostCheck = (model: ConfigModel, diag: Diagnostics) => void;
+/**
+ * A check run once every file is parsed (references between sections, missing
+ * timeouts...). Returning 'stop' ends the post-parse stage there, as haproxy
+ * does after some failures (a bad userlist skips every later check).
+ */
+export type PostCheck = (model: ConfigModel, diag: Diagnostics) => void | 'stop';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each parser owns its own state type
 const sections = new Map<string, SectionParser<any>>();
@@ -68,5 +72,5 @@ export function registerPostCheck(name: string, check: PostCheck, order = 100): 
 }
 
 export function runPostChecks(model: ConfigModel, diag: Diagnostics): void {
-  for (const { check } of postChecks) check(model, diag);
+  for (const { check } of postChecks) if (check(model, diag) === 'stop') return;
 }

@@ -261,11 +261,13 @@ export class TcpStream implements Waiter, PickContext {
   private readonly onCliEnd = (): void => {
     this.cliReadDone = true;
     this.srv?.end();
+    this.rearm(clock());
   };
 
   private readonly onSrvEnd = (): void => {
     this.srvReadDone = true;
     this.cli.end();
+    this.rearm(clock());
   };
 
   // ---- errors and closes -----------------------------------------------
@@ -396,11 +398,21 @@ export class TcpStream implements Waiter, PickContext {
     this.deadline = 0;
   }
 
-  /** Effective inactivity timeouts once established. */
+  /**
+   * Effective inactivity timeouts once established: `timeout tunnel` replaces
+   * both; once a direction is shut, `timeout client-fin` / `server-fin` apply
+   * to their side when set (configuration.txt §4.2).
+   */
   private sideTimeouts(): { cli: number | undefined; srv: number | undefined } {
     const be = this.be!;
     const tunnel = be.timeouts.tunnel;
-    return { cli: tunnel ?? this.fe.timeouts.client, srv: tunnel ?? be.timeouts.server };
+    let cli = tunnel ?? this.fe.timeouts.client;
+    let srv = tunnel ?? be.timeouts.server;
+    if (this.cliReadDone || this.srvReadDone) {
+      cli = this.fe.timeouts.clientFin ?? cli;
+      srv = be.timeouts.serverFin ?? srv;
+    }
+    return { cli, srv };
   }
 
   /** Established: arms the timer for the nearest side deadline. */

@@ -411,70 +411,92 @@ export function createProxy(kind: ProxyKind, name: string, place: Place, from?: 
 }
 
 /**
- * Builds a proxy from its defaults section, as haproxy's proxy_preset_defaults()
- * then the copy in cfg_parse_listen(): settings are copied; ACLs, rules,
- * binds, servers, captures, stick tables and switching rules are not (a named
- * defaults section's rules are referenced through `defaultsRules` instead).
+ * Builds a proxy from its defaults section, as cfgparse-listen.c copies it:
+ * frontend settings only into proxies with a frontend side, backend settings
+ * only into proxies with a backend side, the rest into all. ACLs, rules,
+ * binds, servers, captures, stick tables and switching rules are not copied
+ * (a named defaults section's rules are referenced through `defaultsRules`).
  */
 export function createProxyFrom(
   kind: ProxyKind, name: string, place: Place, defaults: ProxyConfig | undefined, from?: string,
 ): ProxyConfig {
   const p = createProxy(kind, name, place, from);
   if (defaults === undefined) return p;
-  p.fromPlace = defaults.place;
-  p.mode = defaults.mode;
-  p.modePlace = defaults.modePlace;
-  p.disabled = defaults.disabled;
-  p.defaultServer = { ...defaults.defaultServer, options: defaults.defaultServer.options ? [...defaults.defaultServer.options] : undefined };
-  p.maxconn = defaults.maxconn;
-  p.fullconn = defaults.fullconn;
-  p.backlog = defaults.backlog;
-  p.retries = defaults.retries;
-  p.retryOn = defaults.retryOn ? [...defaults.retryOn] : undefined;
-  p.redispatchAfter = defaults.redispatchAfter;
-  p.timeouts = { ...defaults.timeouts };
-  p.balance = defaults.balance ? { ...defaults.balance, args: [...defaults.balance.args] } : undefined;
-  p.hashType = defaults.hashType ? { ...defaults.hashType } : undefined;
-  p.hashBalanceFactor = defaults.hashBalanceFactor;
-  p.options = new Map(defaults.options);
-  p.optionArgs = new Map(defaults.optionArgs);
-  p.optionPlaces = new Map(defaults.optionPlaces);
-  p.httpConnectionMode = defaults.httpConnectionMode;
-  p.forwardFor = defaults.forwardFor;
-  p.originalTo = defaults.originalTo;
-  p.defaultBackend = defaults.defaultBackend;
-  p.logs = [...defaults.logs];
-  p.logFormat = defaults.logFormat ? { ...defaults.logFormat } : undefined;
-  p.logFormatSd = defaults.logFormatSd ? { ...defaults.logFormatSd } : undefined;
-  p.errorLogFormat = defaults.errorLogFormat ? { ...defaults.errorLogFormat } : undefined;
-  p.logTag = defaults.logTag;
-  p.uniqueIdFormat = defaults.uniqueIdFormat ? { ...defaults.uniqueIdFormat } : undefined;
-  p.uniqueIdHeader = defaults.uniqueIdHeader;
-  p.monitorUri = defaults.monitorUri;
-  p.cookie = defaults.cookie ? { ...defaults.cookie, domains: [...defaults.cookie.domains], attrs: [...defaults.cookie.attrs] } : undefined;
-  p.dynamicCookieKey = defaults.dynamicCookieKey;
-  p.persistRdpCookie = defaults.persistRdpCookie;
-  p.errorPages = [...defaults.errorPages];
-  p.httpReuse = defaults.httpReuse;
-  p.httpSendNameHeader = defaults.httpSendNameHeader;
-  p.maxKeepAliveQueue = defaults.maxKeepAliveQueue;
-  p.maxSessionServerConns = defaults.maxSessionServerConns;
-  p.rateLimitSessions = defaults.rateLimitSessions;
-  p.tcpKeepAlive = { ...defaults.tcpKeepAlive };
-  p.httpChecks = [...defaults.httpChecks];
-  p.tcpChecks = [...defaults.tcpChecks];
-  p.externalCheck = { ...defaults.externalCheck };
-  p.emailAlert = { ...defaults.emailAlert };
-  const s = defaults.stats;
+  const d = defaults;
+  p.fromPlace = d.place;
+  p.mode = d.mode;
+  p.modePlace = d.modePlace;
+  p.disabled = d.disabled;
+  if (p.cap.frontend) {
+    p.maxconn = d.maxconn;
+    p.backlog = d.backlog;
+    p.rateLimitSessions = d.rateLimitSessions;
+    p.maxSessionServerConns = d.maxSessionServerConns;
+    p.tcpKeepAlive.clientCount = d.tcpKeepAlive.clientCount;
+    p.tcpKeepAlive.clientIdle = d.tcpKeepAlive.clientIdle;
+    p.tcpKeepAlive.clientInterval = d.tcpKeepAlive.clientInterval;
+    p.timeouts.client = d.timeouts.client;
+    p.timeouts.clientFin = d.timeouts.clientFin;
+    p.monitorUri = d.monitorUri;
+    p.defaultBackend = d.defaultBackend;
+    p.logFormat = d.logFormat ? { ...d.logFormat } : undefined;
+    p.logFormatSd = d.logFormatSd ? { ...d.logFormatSd } : undefined;
+    p.errorLogFormat = d.errorLogFormat ? { ...d.errorLogFormat } : undefined;
+  }
+  if (p.cap.backend) {
+    p.defaultServer = { ...d.defaultServer, options: d.defaultServer.options ? [...d.defaultServer.options] : undefined };
+    p.fullconn = d.fullconn;
+    p.retries = d.retries;
+    p.retryOn = d.retryOn ? [...d.retryOn] : undefined;
+    p.redispatchAfter = d.redispatchAfter;
+    p.maxKeepAliveQueue = d.maxKeepAliveQueue;
+    p.balance = d.balance ? { ...d.balance, args: [...d.balance.args] } : undefined;
+    p.hashType = d.hashType ? { ...d.hashType } : undefined;
+    p.hashBalanceFactor = d.hashBalanceFactor;
+    p.httpChecks = [...d.httpChecks];
+    p.tcpChecks = [...d.tcpChecks];
+    p.externalCheck = { ...d.externalCheck };
+    p.tcpKeepAlive.serverCount = d.tcpKeepAlive.serverCount;
+    p.tcpKeepAlive.serverIdle = d.tcpKeepAlive.serverIdle;
+    p.tcpKeepAlive.serverInterval = d.tcpKeepAlive.serverInterval;
+    p.timeouts.connect = d.timeouts.connect;
+    p.timeouts.server = d.timeouts.server;
+    p.timeouts.serverFin = d.timeouts.serverFin;
+    p.timeouts.check = d.timeouts.check;
+    p.timeouts.queue = d.timeouts.queue;
+    p.timeouts.tunnel = d.timeouts.tunnel;
+    p.source = d.source;
+    p.httpSendNameHeader = d.httpSendNameHeader;
+    p.persistRdpCookie = d.persistRdpCookie;
+    p.serverStateFileName = d.serverStateFileName;
+    p.loadServerStateFromFile = d.loadServerStateFromFile;
+  }
+  // Both sides use these timeouts (proxy.c gives them PR_CAP_FE | PR_CAP_BE).
+  p.timeouts.tarpit = d.timeouts.tarpit;
+  p.timeouts.httpRequest = d.timeouts.httpRequest;
+  p.timeouts.httpKeepAlive = d.timeouts.httpKeepAlive;
+  p.options = new Map(d.options);
+  p.optionArgs = new Map(d.optionArgs);
+  p.optionPlaces = new Map(d.optionPlaces);
+  p.httpConnectionMode = d.httpConnectionMode;
+  p.forwardFor = d.forwardFor;
+  p.originalTo = d.originalTo;
+  p.logs = [...d.logs];
+  p.logTag = d.logTag;
+  p.uniqueIdFormat = d.uniqueIdFormat ? { ...d.uniqueIdFormat } : undefined;
+  p.uniqueIdHeader = d.uniqueIdHeader;
+  p.cookie = d.cookie ? { ...d.cookie, domains: [...d.cookie.domains], attrs: [...d.cookie.attrs] } : undefined;
+  p.dynamicCookieKey = d.dynamicCookieKey;
+  p.errorPages = [...d.errorPages];
+  p.httpReuse = d.httpReuse;
+  p.emailAlert = { ...d.emailAlert };
+  const s = d.stats;
   p.stats = { ...s, auths: [...s.auths], scopes: [...s.scopes], admin: [...s.admin], httpRequest: [...s.httpRequest] };
   p.compression = {
-    algorithms: defaults.compression.algorithms ? [...defaults.compression.algorithms] : undefined,
-    types: defaults.compression.types ? [...defaults.compression.types] : undefined,
-    offload: defaults.compression.offload,
+    algorithms: d.compression.algorithms ? [...d.compression.algorithms] : undefined,
+    types: d.compression.types ? [...d.compression.types] : undefined,
+    offload: d.compression.offload,
   };
-  p.serverStateFileName = defaults.serverStateFileName;
-  p.loadServerStateFromFile = defaults.loadServerStateFromFile;
-  p.source = defaults.source;
-  if (hasRules(defaults.rules)) p.defaultsRules = defaults.rules;
+  if (hasRules(d.rules)) p.defaultsRules = d.rules;
   return p;
 }

@@ -20,6 +20,7 @@ import { canCast, type SampleType, type SampleUsage } from '../../sample/types.j
 import { SIMPLE_OPTIONS } from './options.js';
 import { BUILTIN_LOG_FORMATS, isHttpLogFormat } from './log-formats.js';
 import { proxyTypeStr } from './util.js';
+import { resolveProxyArgs } from './arg-resolution.js';
 
 const NONE = 'none' as const;
 
@@ -394,6 +395,7 @@ function checkProxy(model: ConfigModel, diag: Diagnostics, p: ProxyConfig): void
     r.alert('CFG_STATS_AUTH_AND_RULES', `proxy '${p.name}': stats 'auth'/'realm' and 'http-request' can't be used at the same time.`, p.stats.place);
   }
   parseFormats(r);
+  resolveProxyArgs(model, diag, p);
   parseBalanceHash(r);
   missingTimeouts(r);
   const tcpRules = p.tcpChecks;

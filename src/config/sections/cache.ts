@@ -108,14 +108,20 @@ export const cacheSection: SectionParser<CacheState> = {
     const s = st.section;
     if (s === undefined) return;
     const blocks = (s.totalMaxSize ?? 0) * (1024 * 1024 / CACHE_BLOCKSIZE);
+    // a cache that fails these checks is freed: its name can be used again
+    const drop = (): void => {
+      const i = ctx.model.caches.indexOf(s);
+      if (i >= 0) ctx.model.caches.splice(i, 1);
+    };
     if (blocks <= 0) {
       ctx.diag.push({ severity: 'alert', code: 'CFG_CACHE_NO_SIZE', message: `Size not specified for cache '${s.name}'` });
-      return;
+      return drop();
     }
     const half = (blocks * CACHE_BLOCKSIZE) / 2;
     if (s.maxObjectSize === undefined || s.maxObjectSize === 0) s.maxObjectSize = (blocks * CACHE_BLOCKSIZE) / 256;
     else if (s.maxObjectSize > half) {
       ctx.diag.push({ severity: 'alert', code: 'CFG_CACHE_OBJECT_SIZE', message: `"max-object-size" is limited to an half of "total-max-size" => ${half}` });
+      drop();
     }
   },
 };

@@ -127,35 +127,34 @@ export function cText(message: string): string {
 
 /**
  * An alert that haproxy reports with ERR_ALERT but without ERR_FATAL ("...
- * already specified. Continuing."): printed, yet the configuration stays
- * valid. Marked `fatal: false` for the loader (see docs/errors/global.md).
+ * already specified. Continuing."): printed, yet the configuration stays valid.
  */
 export function nonFatalAlert(ctx: LineContext, code: string, message: string, style?: PlaceStyle): void {
-  const d: Diagnostic & { fatal: boolean } = { severity: 'alert', code, message, place: ctx.place, style, fatal: false };
-  ctx.diag.push(d);
+  ctx.nonFatalAlert(code, message, style);
 }
 
 /**
- * Marks the last diagnostic as haproxy's ERR_ABORT: it stops reading the
- * configuration after the current file, with "Error(s) found in
- * configuration file" even when that diagnostic is a warning (cache.c).
- * Marked `abort: true` for the loader (see docs/errors/global.md).
+ * haproxy's ERR_ABORT on the line just reported: nothing more is read, and
+ * haproxy exits after "Error(s) found in configuration file" without its
+ * "Fatal errors found" line. The last diagnostic carries that exit, and is
+ * made fatal when it is a warning (cache.c reports some aborts as warnings).
  */
 export function markAbort(ctx: LineContext): void {
   const list = ctx.diag.list;
   const last = list[list.length - 1];
-  if (last !== undefined) list[list.length - 1] = { ...last, abort: true } as Diagnostic;
+  if (last !== undefined) list[list.length - 1] = { ...last, exitsImmediately: true, ...(last.severity === 'warning' ? { fatal: true } : {}) };
+  ctx.abort();
 }
 
 /**
  * Marks the last diagnostic as fatal although it is a warning: haproxy
  * sometimes prints a warning and returns ERR_FATAL (sink.c "ignoring new
- * size"). Marked `fatal: true` for the loader.
+ * size"). The loader should count it as an error (see docs/errors/global.md).
  */
 export function markFatal(ctx: LineContext): void {
   const list = ctx.diag.list;
   const last = list[list.length - 1];
-  if (last !== undefined) list[list.length - 1] = { ...last, fatal: true } as Diagnostic;
+  if (last !== undefined) list[list.length - 1] = { ...last, fatal: true };
 }
 
 /** An alert with ERR_ABORT (see markAbort()). */

@@ -10,7 +10,7 @@ import { tooManyArgs } from '../proxy/util.js';
 import { applyModifier, markAbort, nonFatalAlert, systemId } from './global.js';
 
 interface ProgramState {
-  readonly section: ProgramSection | undefined;
+  section: ProgramSection | undefined;
 }
 
 function parseLine(ctx: LineContext, s: ProgramSection | undefined, words: string[], kwm: string): void {
@@ -77,9 +77,26 @@ export const programSection: SectionParser<ProgramState> = {
   },
   line(ctx, st, rawWords) {
     const { words, kwm } = applyModifier(ctx, rawWords);
-    const before = ctx.diag.alertCount;
+    const kw = words[0] ?? '';
+    if (st.section === undefined) {
+      // After an error haproxy has freed the program ("goto error"): only the
+      // checks made before it is used still report anything.
+      const arg = words[1] ?? '';
+      if (kw === 'command' && arg === '') parseLine(ctx, undefined, words, kwm);
+      if ((kw === 'user' || kw === 'group') && arg === '') parseLine(ctx, undefined, words, kwm);
+      return;
+    }
+    const before = ctx.diag.list.length;
     parseLine(ctx, st.section, words, kwm);
-    if (ctx.diag.alertCount === before) usedBy.add(ctx.model);
+    const added = ctx.diag.list.slice(before);
+    // lookups of unknown users/groups keep the program; every other error drops it
+    if (added.some((d) => d.severity === 'alert' && d.fatal !== false && d.code !== 'CFG_PROGRAM_UNKNOWN_ID')) {
+      const i = ctx.model.programs.indexOf(st.section);
+      if (i >= 0) ctx.model.programs.splice(i, 1);
+      st.section = undefined;
+      return;
+    }
+    usedBy.add(ctx.model);
   },
 };
 

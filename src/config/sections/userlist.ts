@@ -125,7 +125,7 @@ registerPostCheck('userlist-references', (model, diag) => {
       for (const g of user.groups) {
         if (!list.groups.some((x) => x.name === g)) {
           diag.push({ severity: 'alert', code: 'CFG_USERLIST_NO_GROUP', message: `userlist '${list.name}': no such group '${g}' specified in user '${user.name}'` });
-          return;
+          return 'stop';
         }
       }
     }
@@ -133,9 +133,10 @@ registerPostCheck('userlist-references', (model, diag) => {
       for (const u of group.users) {
         if (!list.users.some((x) => x.name === u)) {
           diag.push({ severity: 'alert', code: 'CFG_USERLIST_NO_USER', message: `userlist '${list.name}': no such user '${u}' specified in group '${group.name}'` });
-          return;
+          return 'stop';
         }
       }
     }
   }
+  return undefined;
 }, 10);

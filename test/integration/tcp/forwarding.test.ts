@@ -244,3 +244,21 @@ test('a reset client aborts the server side without touching other streams', asy
     await o.close();
   }
 });
+
+test('timeout client-fin applies once the server has shut its side', async () => {
+  const o = await origin((c) => c.end('done'));
+  const p = await start(listenModel(o.port, { client: 5000, clientFin: 200, server: 5000, connect: 1000 }));
+  try {
+    const t0 = Date.now();
+    const c = net.connect({ port: p.port('li'), host: '127.0.0.1', allowHalfOpen: true });
+    c.on('error', () => undefined);
+    // The client reads everything, FIN included, but never closes its side.
+    c.resume();
+    await new Promise((r) => c.on('close', r));
+    const dt = Date.now() - t0;
+    assert.ok(dt >= 180 && dt < 2000, `closed after ${dt} ms`);
+  } finally {
+    await p.stop();
+    await o.close();
+  }
+});
