@@ -61,6 +61,7 @@ export function loadAndReport(opts: CliOptions, out: Output) {
 function countListeners(model: ConfigModel): number {
   let n = model.global.statsSockets.length;
   for (const p of model.proxies) if (!p.disabled && p.cap.frontend) n += p.binds.length;
+  for (const lf of model.logForwards) n += lf.binds.length + lf.dgramBinds.length;
   for (const peers of model.peers) if (!peers.disabled && peers.peers.some((peer) => peer.local)) n++;
   return n;
 }

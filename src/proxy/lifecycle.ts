@@ -43,7 +43,7 @@ export class Lifecycle {
   private readonly progname: string;
   private readonly httpClientLine: boolean;
   private hardTimer: NodeJS.Timeout | undefined;
-  private stopWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
   /** Resolves once the runtime has fully stopped (soft or hard). */
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
@@ -55,7 +55,16 @@ export class Lifecycle {
     this.stopped = new Promise((r) => {
       this.resolveStopped = r;
     });
+    runtime.addStreamEndHook(this.onStreamEnd);
   }
+
+  private readonly onStreamEnd = (): void => {
+    if (this.runtime.streams.size !== 0) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+    if (this.state === 'stopping') this.finishStop();
+  };
 
   /** Streams currently alive (accepted and not yet finished). */
   get activeStreams(): number {
@@ -174,9 +183,6 @@ export class Lifecycle {
       this.finishStop();
       return;
     }
-    r.streamEnded = () => {
-      if (r.streams.size === 0) this.finishStop();
-    };
     return this.stopped;
   }
 
@@ -192,9 +198,6 @@ export class Lifecycle {
       this.finishStop();
       return;
     }
-    r.streamEnded = () => {
-      if (r.streams.size === 0) this.finishStop();
-    };
     this.killAll();
     return this.stopped;
   }
@@ -202,18 +205,7 @@ export class Lifecycle {
   /** Resolves when the active stream count reaches zero (or now). */
   whenIdle(): Promise<void> {
     if (this.runtime.streams.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.stopWaiters.push(resolve);
-      const prev = this.runtime.streamEnded;
-      this.runtime.streamEnded = (s) => {
-        prev?.(s);
-        if (this.runtime.streams.size === 0) {
-          const w = this.stopWaiters;
-          this.stopWaiters = [];
-          for (const f of w) f();
-        }
-      };
-    });
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private killAll(): void {
@@ -225,7 +217,6 @@ export class Lifecycle {
     if (this.hardTimer !== undefined) clearTimeout(this.hardTimer);
     this.hardTimer = undefined;
     this.state = 'stopped';
-    this.runtime.streamEnded = undefined;
     this.resolveStopped();
   }
 }

@@ -237,8 +237,8 @@ export class Runtime {
   readonly streams = new Set<TcpStream>();
   readonly checks: TcpCheck[] = [];
   readonly reporter: Reporter;
-  /** Called after each stream ended (lifecycle watches it during a soft stop). */
-  streamEnded: ((s: TcpStream) => void) | undefined;
+  /** Called after each stream ended: the lifecycle (idle, soft stop), later logs. */
+  private readonly endHooks: Array<(s: TcpStream) => void> = [];
 
   constructor(model: ConfigModel, reporter: Reporter) {
     this.model = model;
@@ -251,8 +251,18 @@ export class Runtime {
     return this.frontends.flatMap((f) => f.listeners);
   }
 
+  /** Registers a hook called after each stream ended; returns its remover. */
+  addStreamEndHook(fn: (s: TcpStream) => void): () => void {
+    this.endHooks.push(fn);
+    return () => {
+      const i = this.endHooks.indexOf(fn);
+      if (i >= 0) this.endHooks.splice(i, 1);
+    };
+  }
+
   onStreamEnd(s: TcpStream): void {
-    this.streamEnded?.(s);
+    const hooks = this.endHooks;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!(s);
   }
 
   /**

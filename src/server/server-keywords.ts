@@ -439,6 +439,13 @@ function initServerAddresses(model: ConfigModel, diag: Diagnostics): void {
         break;
       }
       if (done) continue;
+      // server.c srv_iterate_initaddr(): a server that has resolvers is not
+      // fatal: it starts in maintenance until DNS answers.
+      if (s.resolvers !== undefined) {
+        diag.warning('SRV_ADDR_DISABLED', `${prefix}could not resolve address '${fqdn}', disabling server.`, s.place, 'bracket');
+        s.disabled = true;
+        continue;
+      }
       failed = true;
       if (libcFailed) diag.alert('SRV_ADDR_UNRESOLVED', `${prefix}could not resolve address '${fqdn}'.`, s.place, 'bracket');
       else diag.alert('SRV_ADDR_NO_METHOD', `${prefix}no method found to resolve address '${fqdn}'.`, s.place, 'bracket');

@@ -2,7 +2,7 @@
 import type { GlobalConfig } from './global.js';
 import type { ProxyConfig } from './proxy.js';
 import type {
-  CacheSection, HttpErrorsSection, MailersSection, PeersSection, ProgramSection, ResolversSection, RingSection, UserlistSection,
+  CacheSection, HttpErrorsSection, LogForwardSection, MailersSection, PeersSection, ProgramSection, ResolversSection, RingSection, UserlistSection,
 } from './sections.js';
 import { createGlobal } from './global.js';
 
@@ -30,6 +30,7 @@ export interface ConfigModel {
   programs: ProgramSection[];
   rings: RingSection[];
   httpErrors: HttpErrorsSection[];
+  logForwards: LogForwardSection[];
 }
 
 export function createModel(files: string[]): ConfigModel {
@@ -46,6 +47,7 @@ export function createModel(files: string[]): ConfigModel {
     programs: [],
     rings: [],
     httpErrors: [],
+    logForwards: [],
   };
 }
 

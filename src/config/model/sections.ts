@@ -102,3 +102,13 @@ export interface RingSection extends NamedSection {
 }
 
 export interface HttpErrorsSection extends NamedSection { errorfiles: Map<number, { file: string; place: Place }> }
+
+/** `log-forward <name>` (configuration.txt §3.10). */
+export interface LogForwardSection extends NamedSection {
+  binds: { address: SocketAddress; place: Place }[];
+  dgramBinds: { address: SocketAddress; place: Place }[];
+  logs: import('./global.js').LogTargetConfig[];
+  maxconn?: number | undefined;
+  backlog?: number | undefined;
+  timeoutClient?: Millis | undefined;
+}

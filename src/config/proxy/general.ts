@@ -146,7 +146,10 @@ function parseId(ctx: LineContext, p: ProxyConfig, words: string[]): void {
   const id = atol(v);
   p.id = id;
   p.idPlace = ctx.place;
-  if (id <= 0) ctx.alert('CFG_ID_INVALID', 'custom id has to be > 0.', 'parsing-tight');
+  if (id <= 0) {
+    ctx.alert('CFG_ID_INVALID', 'custom id has to be > 0.', 'parsing-tight');
+    return;
+  }
   let ids = usedIds.get(ctx.model);
   if (ids === undefined) {
     ids = new Map();
@@ -242,6 +245,30 @@ function parseUseServer(ctx: LineContext, p: ProxyConfig, words: string[]): void
   p.useServers.push({ place: ctx.place, server: name, cond: r.cond });
 }
 
+/** haproxy 2.6 has a single process: the highest process number bind-process accepts. */
+const MAX_PROCS = 1;
+
+/**
+ * tools.c parse_process_number(): `all`, `odd`, `even`, `<n>` or `<n>-[<m>]`.
+ * Returns haproxy's message, or undefined when valid.
+ */
+export function checkProcessRange(arg: string): string | undefined {
+  if (arg === 'all' || arg === 'odd' || arg === 'even') return undefined;
+  const dash = arg.indexOf('-');
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg[i] ?? '';
+    if (!(c === '-' && i === dash) && !(c >= '0' && c <= '9')) return `'${arg}' is not a valid number/range.`;
+  }
+  // str2uic() reads the leading digits only ("-1" gives 0).
+  const num = (t: string): number => Number(/^\d*/.exec(t)?.[0] || '0');
+  let low = num(arg);
+  let high = low;
+  if (dash >= 0) high = dash === arg.length - 1 ? MAX_PROCS : num(arg.slice(dash + 1));
+  if (high < low) [low, high] = [high, low];
+  if (low < 1 || low > MAX_PROCS || high > MAX_PROCS) return `'${arg}' is not a valid number/range. It supports numbers from 1 to ${MAX_PROCS}.`;
+  return undefined;
+}
+
 /** Records where a proxy was declared for messages that need it. */
 export function describeProxy(p: ProxyConfig): string {
   return `${p.mode} ${proxyTypeStr(p)} '${p.name}' (${placeText(p.place)})`;
@@ -272,7 +299,14 @@ proxyKeywords.register(
   },
   {
     name: 'bind-process',
-    parse(ctx) {
+    parse(ctx, _p, words) {
+      for (let i = 1; (words[i] ?? '') !== '' && words[i] !== 'all'; i++) {
+        const err = checkProcessRange(words[i] ?? '');
+        if (err !== undefined) {
+          ctx.alert('CFG_BIND_PROCESS', `bind-process : ${err}`);
+          return;
+        }
+      }
       ctx.warning('CFG_DEPRECATED', `'bind-process' has no effect, is deprecated, and will be removed in version 2.7.`, 'parsing-tight');
     },
   },

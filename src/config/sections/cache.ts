@@ -8,7 +8,9 @@
 import type { CacheSection } from '../model/sections.js';
 import { registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { tooManyArgs } from '../proxy/util.js';
-import { abortAlert, applyModifier, cAtoi, cStrtoul, markAbort } from './global.js';
+import { cAtoi, cStrtoul } from '../global/c-numbers.js';
+import { abortAlert, markAbort } from '../global/diagnostic-helpers.js';
+import { applyModifier } from '../global/keyword-modifier.js';
 
 interface CacheState {
   readonly section: CacheSection | undefined;

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import type { HttpErrorsSection } from '../model/sections.js';
 import { registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { invalidChar } from '../proxy/util.js';
-import { abortAlert, applyModifier, cAtol } from './global.js';
+import { cAtol } from '../global/c-numbers.js';
+import { abortAlert } from '../global/diagnostic-helpers.js';
+import { applyModifier } from '../global/keyword-modifier.js';
 
 interface HttpErrorsState {
   readonly section: HttpErrorsSection | undefined;

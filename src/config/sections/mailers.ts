@@ -8,7 +8,9 @@ import type { ConfigModel } from '../model/index.js';
 import { registerPostCheck, registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { invalidChar } from '../proxy/util.js';
 import { parseAddress } from '../../net/address.js';
-import { abortAlert, applyModifier, cText, parseHaTime } from './global.js';
+import { parseHaTime } from '../global/c-numbers.js';
+import { abortAlert, cText } from '../global/diagnostic-helpers.js';
+import { applyModifier } from '../global/keyword-modifier.js';
 
 interface MailersState {
   readonly section: MailersSection | undefined;

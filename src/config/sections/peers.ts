@@ -14,7 +14,9 @@ import { invalidChar, tooManyArgs } from '../proxy/util.js';
 import { parseLogLine } from '../../log/log-target.js';
 import { parseAddress } from '../../net/address.js';
 import { createBind, parseBindOptions } from '../../net/bind-keywords.js';
-import { abortAlert, applyModifier, cAtol, cText, parseHaTime } from './global.js';
+import { cAtol, parseHaTime } from '../global/c-numbers.js';
+import { abortAlert, cText } from '../global/diagnostic-helpers.js';
+import { applyModifier } from '../global/keyword-modifier.js';
 import { checkServerOptions } from './ring.js';
 
 

@@ -7,7 +7,9 @@
 import type { ProgramSection } from '../model/sections.js';
 import { registerPostCheck, registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { tooManyArgs } from '../proxy/util.js';
-import { applyModifier, markAbort, nonFatalAlert, systemId } from './global.js';
+import { markAbort, nonFatalAlert } from '../global/diagnostic-helpers.js';
+import { applyModifier } from '../global/keyword-modifier.js';
+import { systemId } from '../global/system-ids.js';
 
 interface ProgramState {
   section: ProgramSection | undefined;

@@ -9,7 +9,9 @@ import type { ResolverHoldEvent, ResolversSection } from '../model/sections.js';
 import { registerPostCheck, registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { invalidChar } from '../proxy/util.js';
 import { parseAddress } from '../../net/address.js';
-import { abortAlert, applyModifier, cAtoi, cText, parseHaTime } from './global.js';
+import { cAtoi, parseHaTime } from '../global/c-numbers.js';
+import { abortAlert, cText } from '../global/diagnostic-helpers.js';
+import { applyModifier } from '../global/keyword-modifier.js';
 
 interface ResolversState {
   readonly section: ResolversSection | undefined;

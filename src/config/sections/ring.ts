@@ -14,7 +14,9 @@ import { bestMatch } from '../suggest.js';
 import { invalidChar } from '../proxy/util.js';
 import { parseAddress } from '../../net/address.js';
 import { serverOptionsByName, type ServerOptionContext } from '../../server/server-options.js';
-import { applyModifier, cAtol, cText, markFatal, parseHaTime } from './global.js';
+import { cAtol, parseHaTime } from '../global/c-numbers.js';
+import { cText, markFatal } from '../global/diagnostic-helpers.js';
+import { applyModifier } from '../global/keyword-modifier.js';
 
 interface RingState {
   readonly section: RingSection | undefined;

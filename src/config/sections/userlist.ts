@@ -9,7 +9,7 @@
 import type { UserlistSection } from '../model/sections.js';
 import { registerPostCheck, registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { invalidChar, tooManyArgs } from '../proxy/util.js';
-import { applyModifier } from './global.js';
+import { applyModifier } from '../global/keyword-modifier.js';
 
 interface UserlistState {
   /** The list lines go to: the new one, or the last one created when the header failed (as haproxy). */

@@ -1,41 +1,19 @@
 /**
  * Differential checks of `bind`, `server`, `default-server` and
  * `server-template` lines: the same small configurations through
- * `haproxy -c` and through our parser; the verdict, the places and the exact
- * alert and warning texts must match.
- *
- * Our side goes through loadConfiguration() when the whole loader is
- * available, and through the bind/server driver otherwise (the configurations
- * here only use sections and keywords the driver knows).
+ * `haproxy -c` and through our loader (loadConfiguration()); the verdict, the
+ * places and the exact alert and warning texts must match.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { formatDiagnostic, type Diagnostics } from '../../../src/config/diagnostics.js';
+import { formatDiagnostic } from '../../../src/config/diagnostics.js';
 import { checkConfig, parseDiagnostics } from '../../helpers/processes.js';
+import { loadConfigText } from '../../helpers/load-config.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
-import { drive } from '../../unit/config/bind-server-driver.js';
 import { CASES, prepareFiles } from './bind-server-cases.js';
-
-type Loader = (file: string) => Diagnostics;
-
-/** loadConfiguration() when every module it needs exists; undefined otherwise. */
-async function tryLoader(): Promise<Loader | undefined> {
-  try {
-    const loader = await import('../../../src/config/loader.js');
-    const envMod = await import('../../../src/config/environment.js');
-    return (file: string) => {
-      const env = envMod.createEnvironment({ cfgFiles: [file], localPeer: 'localhost' });
-      const conditions = { env, version: '2.6.12', features: new Set(['OPENSSL']) };
-      const r = loader.loadConfiguration([file], { env, conditions } as Parameters<typeof loader.loadConfiguration>[1]);
-      return r.diag;
-    };
-  } catch {
-    return undefined;
-  }
-}
 
 /** The lines the loader itself (not a keyword) adds, and haproxy's summary lines. */
 const SUMMARY = /^(Error\(s\) found in configuration file|Fatal errors found in configuration|Configuration file is valid|Configuration file has no error)/;
@@ -52,11 +30,9 @@ function normalize(text: string, dir: string): { alerts: string[]; warnings: str
 
 describe('bind/server lines: haproxy -c versus Switchyard', { skip: !haproxyAvailable() && 'haproxy not installed' }, () => {
   let dir = '';
-  let loader: Loader | undefined;
-  before(async () => {
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-bs-compat-'));
     prepareFiles(dir);
-    loader = await tryLoader();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -67,15 +43,9 @@ describe('bind/server lines: haproxy -c versus Switchyard', { skip: !haproxyAvai
       writeFileSync(file, text);
       const ref = await checkConfig('haproxy', [file], { cwd: dir });
       const theirs = normalize(`${ref.stderr}\n${ref.stdout}`, dir);
-      let oursText: string;
-      if (loader !== undefined) {
-        const d = loader(file);
-        oursText = d.list.map((x) => formatDiagnostic(x, 0)).join('\n');
-      } else {
-        const r = drive(text);
-        oursText = r.diag.list.map((x) => formatDiagnostic(x, 0)).join('\n');
-      }
-      const ours = normalize(oursText, dir);
+      // The same file, read by our loader (diagnostics name it 't.cfg', as haproxy once `${dir}/` is cut).
+      const r = loadConfigText(text, { dir, fileName: 't.cfg', exactText: true });
+      const ours = normalize(r.diag.list.map((x) => formatDiagnostic(x, 0)).join('\n'), dir);
       assert.deepEqual(ours.alerts, theirs.alerts, 'alerts');
       if (c.compareWarnings !== false) assert.deepEqual(ours.warnings, theirs.warnings, 'warnings');
       // haproxy -c: 0 valid, 2 valid but nothing to run, 1 errors

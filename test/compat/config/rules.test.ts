@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkConfig } from '../../helpers/processes.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
-import { drive } from '../../unit/config/rules-driver.js';
+import { loadConfigText } from '../../helpers/load-config.js';
 
 const HEAD = [
   'defaults',
@@ -72,13 +72,9 @@ interface Outcome {
   alerts: string[];
 }
 
-/**
- * Switchyard's verdict through the rules driver (the proxy keyword table with
- * the real tokenizer, ACLs and rule parsers). It becomes loadConfiguration()
- * once every section module of the loader exists.
- */
+/** Switchyard's verdict through the real loader (loadConfiguration(), post-parse checks included). */
 function ours(text: string): Outcome {
-  const r = drive(text);
+  const r = loadConfigText(text, { exactText: true });
   // haproxy ends some tcp messages with a newline (an empty line on stderr), which the parser drops.
   return { valid: r.alerts.length === 0, alerts: r.alerts.map((a) => a.replace('t.cfg', 'F').trimEnd()) };
 }

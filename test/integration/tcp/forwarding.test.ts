@@ -171,9 +171,9 @@ test('timeout server closes a connection the server never answers', async () => 
   try {
     const t0 = Date.now();
     let flags = '';
-    p.runtime.streamEnded = (s) => {
+    p.runtime.addStreamEndHook((s) => {
       flags = s.terminationFlags;
-    };
+    });
     await exchange(p.port('li'), 'x', { end: false });
     const dt = Date.now() - t0;
     assert.ok(dt >= 230 && dt < 1500, `closed after ${dt} ms`);
@@ -250,13 +250,21 @@ test('timeout client-fin applies once the server has shut its side', async () =>
   const p = await start(listenModel(o.port, { client: 5000, clientFin: 200, server: 5000, connect: 1000 }));
   try {
     const t0 = Date.now();
+    let flags = '';
+    p.runtime.addStreamEndHook((s) => {
+      flags = s.terminationFlags;
+    });
     const c = net.connect({ port: p.port('li'), host: '127.0.0.1', allowHalfOpen: true });
     c.on('error', () => undefined);
-    // The client reads everything, FIN included, but never closes its side.
+    // The client reads everything, FIN included, but never closes its side:
+    // the proxy gives up after client-fin, not after timeout client.
     c.resume();
-    await new Promise((r) => c.on('close', r));
+    await new Promise((r) => c.on('end', r));
+    await p.lifecycle.whenIdle();
     const dt = Date.now() - t0;
     assert.ok(dt >= 180 && dt < 2000, `closed after ${dt} ms`);
+    assert.equal(flags, 'cD');
+    c.destroy();
   } finally {
     await p.stop();
     await o.close();

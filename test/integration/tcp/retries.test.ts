@@ -17,9 +17,9 @@ test('connect refused, no redispatch: retries on the same server with a turn-aro
   try {
     const t0 = Date.now();
     let flags = '';
-    p.runtime.streamEnded = (s) => {
+    p.runtime.addStreamEndHook((s) => {
       flags = s.terminationFlags;
-    };
+    });
     const r = await exchange(p.port('li'), 'hello');
     const dt = Date.now() - t0;
     assert.equal(r.data.length, 0);
@@ -156,9 +156,9 @@ test('timeout queue closes a stream that waited too long', async () => {
     await new Promise((r) => first.on('connect', r));
     await new Promise((r) => setTimeout(r, 50));
     let flags = '';
-    p.runtime.streamEnded = (s) => {
+    p.runtime.addStreamEndHook((s) => {
       flags = s.terminationFlags;
-    };
+    });
     const t0 = Date.now();
     const r = await exchange(p.port('li'), 'x');
     const dt = Date.now() - t0;

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { drive } from './bind-server-driver.js';
+import { loadConfigText } from '../../helpers/load-config.js';
 
 const T = 'defaults\n  timeout client 1s\n';
 
 describe('bind', () => {
   it('builds listeners from an address list with ranges', () => {
-    const r = drive(`${T}frontend fe\n  bind 127.0.0.1:8000-8001,[::1]:9000 name web maxconn 5 backlog 7 accept-proxy v4v6`);
+    const r = loadConfigText(`${T}frontend fe\n  bind 127.0.0.1:8000-8001,[::1]:9000 name web maxconn 5 backlog 7 accept-proxy v4v6`);
     assert.deepEqual(r.alerts, []);
     const b = r.model.proxies[0]!.binds[0]!;
     assert.equal(b.text, '127.0.0.1:8000-8001,[::1]:9000');
@@ -20,37 +20,37 @@ describe('bind', () => {
   });
 
   it('keeps unix socket ownership', () => {
-    const r = drive(`${T}frontend fe\n  bind /tmp/x.sock mode 660 uid 5 gid 6`);
+    const r = loadConfigText(`${T}frontend fe\n  bind /tmp/x.sock mode 660 uid 5 gid 6`);
     const b = r.model.proxies[0]!.binds[0]!;
     assert.deepEqual([b.addresses[0]!.family, b.unixMode, b.uid, b.gid], ['unix', 0o660, 5, 6]);
   });
 
   it('reports options the runtime does not act on yet, once each', () => {
-    const r = drive(`${T}frontend fe\n  bind :80 transparent tfo name x`);
+    const r = loadConfigText(`${T}frontend fe\n  bind :80 transparent tfo name x`);
     const pending = r.diag.list.filter((d) => d.code === 'CFG_NOT_ENFORCED').map((d) => d.message);
     assert.equal(pending.length, 2);
     assert.match(pending[0]!, /^'transparent' on 'bind' \(needs socket options/);
   });
 
   it('a plain bind has nothing pending', () => {
-    const r = drive(`${T}frontend fe\n  bind :80\n  bind fd@0,unix@/tmp/a.sock`.replace('fd@0,', ''));
+    const r = loadConfigText(`${T}frontend fe\n  bind :80\n  bind fd@0,unix@/tmp/a.sock`.replace('fd@0,', ''));
     assert.equal(r.diag.list.filter((d) => d.code === 'CFG_NOT_ENFORCED').length, 0);
   });
 
   it('stops a line at its first bad option', () => {
-    const r = drive(`${T}frontend fe\n  bind :80 maxconn -1 nice 5000`);
+    const r = loadConfigText(`${T}frontend fe\n  bind :80 maxconn -1 nice 5000`);
     assert.deepEqual(r.alerts, ["parsing [t.cfg:4] : 'bind :80' in section 'frontend' : 'maxconn' : invalid value -1, must be >= 0"]);
     assert.equal(r.model.proxies[0]!.binds.length, 0);
   });
 
   it('refuses bind in defaults, warns in a backend', () => {
-    const r = drive(`${T}  bind :80\nbackend be\n  bind :81`);
+    const r = loadConfigText(`${T}  bind :80\nbackend be\n  bind :81`);
     assert.deepEqual(r.alerts, ["parsing [t.cfg:3] : 'bind' not allowed in 'defaults' section."]);
     assert.deepEqual(r.warnings, ["parsing [t.cfg:5] : 'bind' ignored because backend 'be' has no frontend capability."]);
   });
 
   it('records TLS settings for the TLS subsystem', () => {
-    const r = drive(`${T}frontend fe\n  bind :443 ssl alpn h2,http/1.1 verify none ssl-min-ver TLSv1.2 no-tlsv10 strict-sni`, { postChecks: false });
+    const r = loadConfigText(`${T}frontend fe\n  bind :443 ssl alpn h2,http/1.1 verify none ssl-min-ver TLSv1.2 no-tlsv10 strict-sni`);
     const b = r.model.proxies[0]!.binds[0]!;
     assert.equal(b.ssl, true);
     assert.deepEqual(b.tls.alpn, ['h2', 'http/1.1']);
@@ -58,7 +58,7 @@ describe('bind', () => {
   });
 
   it('needs a certificate for ssl once parsing is over', () => {
-    const r = drive(`${T}frontend fe\n  bind :443 ssl`);
+    const r = loadConfigText(`${T}frontend fe\n  bind :443 ssl`);
     assert.deepEqual(r.alerts, ["Proxy 'fe': no SSL certificate specified for bind ':443' at [t.cfg:4] (use 'crt')."]);
   });
 });

@@ -13,7 +13,8 @@ import { createEnvironment } from '../../../src/config/environment.js';
 import { loadConfiguration } from '../../../src/config/loader.js';
 import type { ConfigModel } from '../../../src/config/model/index.js';
 import type { LineContext } from '../../../src/config/section-registry.js';
-import { parseHaTime, applyModifier } from '../../../src/config/sections/global.js';
+import { parseHaTime } from '../../../src/config/global/c-numbers.js';
+import { applyModifier } from '../../../src/config/global/keyword-modifier.js';
 import { parseLogWords } from '../../../src/log/log-target.js';
 
 interface Loaded { model: ConfigModel; diag: Diagnostics; lines: string[] }

@@ -1,13 +1,13 @@
 /** The 1.5 directives: translation to modern rules, legacy actions, order and warnings. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { drive, listen, proxyNamed } from './rules-driver.js';
+import { listen, loadConfigText, proxyNamed } from '../../helpers/load-config.js';
 import { legacyOptionWarning, orderLegacyRules } from '../../../src/config/legacy.js';
 
 const PREFIX = 'parsing [t.cfg:4] : ';
 
 test('reqadd becomes http-request add-header', () => {
-  const r = drive(listen('reqadd X-Forwarded-Proto:\\ https'));
+  const r = loadConfigText(listen('reqadd X-Forwarded-Proto:\\ https'));
   assert.deepEqual(r.alerts, []);
   assert.deepEqual(r.warnings, [
     `${PREFIX}'reqadd X-Forwarded-Proto:\\ https' is a legacy HAProxy 1.5 directive, refused by HAProxy 2.1+; Switchyard runs it as 'http-request add-header X-Forwarded-Proto https'.`,
@@ -19,12 +19,12 @@ test('reqadd becomes http-request add-header', () => {
 });
 
 test('rspadd escapes % for the log-format value', () => {
-  const r = drive(listen('rspadd X-Load:\\ 100%'));
+  const r = loadConfigText(listen('rspadd X-Load:\\ 100%'));
   assert.ok(r.warnings[0]?.endsWith("Switchyard runs it as 'http-response add-header X-Load 100%%'."), r.warnings[0]);
 });
 
 test('reqidel ^Name: is exactly del-header; reqdel keeps 1.5 semantics', () => {
-  const r = drive(listen('reqidel ^X-Forwarded-For:', 'reqdel ^X-Forwarded-For:.*'));
+  const r = loadConfigText(listen('reqidel ^X-Forwarded-For:', 'reqdel ^X-Forwarded-For:.*'));
   const rules = proxyNamed(r, 'fe').rules.httpRequest;
   assert.equal(rules[0]!.action, 'del-header');
   assert.equal(rules[1]!.action, 'legacy-delete');
@@ -33,7 +33,7 @@ test('reqidel ^Name: is exactly del-header; reqdel keeps 1.5 semantics', () => {
 });
 
 test('reqirep on a header becomes replace-header, on the request line a legacy action', () => {
-  const r = drive(listen('reqirep ^Host:\\ (.*)\\.old\\.com Host:\\ \\1.new.com', 'reqrep ^([^\\ :]*)\\ /static/(.*) \\1\\ /\\2'));
+  const r = loadConfigText(listen('reqirep ^Host:\\ (.*)\\.old\\.com Host:\\ \\1.new.com', 'reqrep ^([^\\ :]*)\\ /static/(.*) \\1\\ /\\2'));
   const rules = proxyNamed(r, 'fe').rules.httpRequest;
   assert.equal(rules[0]!.action, 'replace-header');
   assert.ok(rules[0]!.data?.kind === 'header' && rules[0]!.data.regex === '(?i)^(.*)\\.old\\.com');
@@ -42,7 +42,7 @@ test('reqirep on a header becomes replace-header, on the request line a legacy a
 });
 
 test('block is http-request deny placed before the http-request rules', () => {
-  const r = drive(listen('http-request set-header A b', 'block if TRUE', 'reqdeny ^X-Bad:', 'reqadd X-A:\\ 1', 'http-request set-header C d'), { postChecks: true });
+  const r = loadConfigText(listen('http-request set-header A b', 'block if TRUE', 'reqdeny ^X-Bad:', 'reqadd X-A:\\ 1', 'http-request set-header C d'));
   assert.deepEqual(r.alerts, []);
   const rules = proxyNamed(r, 'fe').rules.httpRequest;
   assert.deepEqual(rules.map((x) => x.action), ['deny', 'set-header', 'set-header', 'legacy-deny', 'add-header']);
@@ -62,15 +62,15 @@ test('orderLegacyRules is stable', () => {
 });
 
 test('errors in legacy directives', () => {
-  assert.deepEqual(drive(listen('reqadd')).alerts, [`${PREFIX}'reqadd' expects <header> as argument.`]);
-  assert.deepEqual(drive(listen('reqrep (')).alerts, [`${PREFIX}'reqrep' expects <search> and <replace> as arguments.`]);
-  assert.deepEqual(drive(listen('reqdeny ( x')).alerts, [`${PREFIX}'reqdeny' expects either 'if' or 'unless' followed by a condition but found 'x'.`]);
-  assert.deepEqual(drive(listen('reqdeny (')).alerts, [`${PREFIX}'reqdeny (': regex '(' is invalid (error=missing closing parenthesis, erroffset=1).`]);
-  assert.deepEqual(drive('defaults\n  reqadd X:\\ y').alerts, ["parsing [t.cfg:2] : 'reqadd' not allowed in 'defaults' section."]);
+  assert.deepEqual(loadConfigText(listen('reqadd')).alerts, [`${PREFIX}'reqadd' expects <header> as argument.`]);
+  assert.deepEqual(loadConfigText(listen('reqrep (')).alerts, [`${PREFIX}'reqrep' expects <search> and <replace> as arguments.`]);
+  assert.deepEqual(loadConfigText(listen('reqdeny ( x')).alerts, [`${PREFIX}'reqdeny' expects either 'if' or 'unless' followed by a condition but found 'x'.`]);
+  assert.deepEqual(loadConfigText(listen('reqdeny (')).alerts, [`${PREFIX}'reqdeny (': regex '(' is invalid (error=missing closing parenthesis, erroffset=1).`]);
+  assert.deepEqual(loadConfigText('defaults\n  reqadd X:\\ y').alerts, ["parsing [t.cfg:2] : 'reqadd' not allowed in 'defaults' section."]);
 });
 
 test('redispatch, appsession and legacy options', () => {
-  const r = drive(listen('redispatch', 'appsession JSESSIONID len 52 timeout 3h'));
+  const r = loadConfigText(listen('redispatch', 'appsession JSESSIONID len 52 timeout 3h'));
   assert.deepEqual(r.alerts, []);
   const p = proxyNamed(r, 'fe');
   assert.equal(p.options.get('redispatch'), true);

@@ -4,17 +4,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { drive, listen, proxyNamed } from './rules-driver.js';
+import { listen, loadConfigText, proxyNamed, proxySection, type ProxySectionKind } from '../../helpers/load-config.js';
 import { tcpRuleSetActions } from '../../../src/tcp/rule-keywords.js';
 
-function alertOf(line: string, kind = 'listen'): string | undefined {
-  const r = drive(listen(line).replace('listen fe', `${kind} fe`));
+function alertOf(line: string, kind: ProxySectionKind = 'listen'): string | undefined {
+  const r = loadConfigText(proxySection(kind, line));
   assert.ok(r.alerts.length <= 1, r.alerts.join('\n'));
   return r.alerts[0];
 }
 
 test('valid tcp rules are stored', () => {
-  const r = drive(listen(
+  // The tracked table must exist: the post-parse checks look it up, as haproxy does.
+  const table = '\nbackend t\n  stick-table type ip size 1k';
+  const r = loadConfigText(listen(
     'tcp-request inspect-delay 5s',
     'tcp-request connection expect-proxy layer4',
     'tcp-request session accept',
@@ -22,7 +24,7 @@ test('valid tcp rules are stored', () => {
     'tcp-request content track-sc1 src table t',
     'tcp-request content switch-mode http proto h2',
     'tcp-response content close',
-  ));
+  ) + table);
   assert.deepEqual(r.alerts, []);
   const p = proxyNamed(r, 'fe');
   assert.deepEqual(p.rules.tcpRequestConnection.map((x) => x.action), ['expect-proxy']);
@@ -50,8 +52,8 @@ test('unknown actions: the list, the suggestion, the trailing newline', () => {
 });
 
 test('an invalid tcp rule does not stop parsing', () => {
-  const r = drive(listen('tcp-request foo', 'tcp-response bar'));
-  assert.equal(r.aborted, false);
+  // Both lines are read: each reports its alert.
+  const r = loadConfigText(listen('tcp-request foo', 'tcp-response bar'));
   assert.deepEqual(r.alerts, [
     "parsing [t.cfg:4] : 'tcp-request' expects 'inspect-delay', 'connection', or 'content' in proxy 'fe' (got 'foo')",
     "parsing [t.cfg:5] : 'tcp-response' expects 'inspect-delay' or 'content' in proxy 'fe' (got 'bar')",
@@ -59,7 +61,7 @@ test('an invalid tcp rule does not stop parsing', () => {
 });
 
 test('sub-keyword and built-in action errors', () => {
-  const cases: [string, string, string?][] = [
+  const cases: [string, string, ProxySectionKind?][] = [
     ['tcp-request', "parsing [t.cfg:4] : missing argument for 'tcp-request' in proxy 'fe'"],
     ['tcp-request inspect-delay', "parsing [t.cfg:4] : 'tcp-request inspect-delay' expects a positive delay in milliseconds, in proxy 'fe'"],
     ['tcp-request inspect-delay 5x', "parsing [t.cfg:4] : 'tcp-request inspect-delay' expects a positive delay in milliseconds, in proxy 'fe' (unexpected character 'x')"],
@@ -82,14 +84,14 @@ test('sub-keyword and built-in action errors', () => {
 });
 
 test('defaults sections', () => {
-  assert.deepEqual(drive('defaults\n  tcp-request content reject').alerts, ["parsing [t.cfg:2] : tcp-request content is not allowed in anonymous 'defaults' sections"]);
-  assert.deepEqual(drive('defaults\n  tcp-request foo').alerts, ["parsing [t.cfg:2] : 'tcp-request' expects 'inspect-delay', 'connection', or 'content' in defaults section (got 'foo')"]);
-  assert.deepEqual(drive('defaults d\n  tcp-request content reject\n  tcp-response content close').alerts, []);
-  assert.deepEqual(drive('defaults\n  tcp-response content close').alerts, ["parsing [t.cfg:2] : tcp-response content is only allowed in 'backend' sections or 'defaults' section with a name"]);
+  assert.deepEqual(loadConfigText('defaults\n  tcp-request content reject').alerts, ["parsing [t.cfg:2] : tcp-request content is not allowed in anonymous 'defaults' sections"]);
+  assert.deepEqual(loadConfigText('defaults\n  tcp-request foo').alerts, ["parsing [t.cfg:2] : 'tcp-request' expects 'inspect-delay', 'connection', or 'content' in defaults section (got 'foo')"]);
+  assert.deepEqual(loadConfigText('defaults d\n  tcp-request content reject\n  tcp-response content close').alerts, []);
+  assert.deepEqual(loadConfigText('defaults\n  tcp-response content close').alerts, ["parsing [t.cfg:2] : tcp-response content is only allowed in 'backend' sections or 'defaults' section with a name"]);
 });
 
 test('misplaced rules and a second inspect-delay warn', () => {
-  const r = drive(listen('http-request deny', 'tcp-request content accept', 'tcp-request connection reject', 'tcp-request inspect-delay 1s', 'tcp-request inspect-delay 2s'));
+  const r = loadConfigText(listen('http-request deny', 'tcp-request content accept', 'tcp-request connection reject', 'tcp-request inspect-delay 1s', 'tcp-request inspect-delay 2s'));
   assert.deepEqual(r.warnings, [
     "parsing [t.cfg:5] : a 'tcp-request' rule placed after an 'http-request' rule will still be processed before.",
     "parsing [t.cfg:6] : a 'tcp-request' rule placed after a 'tcp-request content' rule will still be processed before.",

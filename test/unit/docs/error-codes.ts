@@ -71,9 +71,9 @@ const REPORTER = /(alert|warn|notice|diag|fail)/i;
 const CODE_SLOT = /(?:\bcode\s*(?::|\?\?|[!=]==?|=)|\b[A-Z][A-Z0-9_]*_CODE\s*=)\s*$/;
 
 /**
- * Replaces comments by blanks (newlines kept, so line numbers hold). Knows
- * strings, template literals with `${}` and regular expression literals well
- * enough for this code base.
+ * Replaces comments and the bodies of regular expression literals by blanks
+ * (newlines kept, so line numbers hold). Knows strings, template literals
+ * with `${}` and regular expression literals well enough for this code base.
  */
 export function stripComments(src: string): string {
   const out: string[] = [];
@@ -157,6 +157,15 @@ export function stripComments(src: string): string {
         else if (d === '/' && !inClass) break;
         j++;
       }
+      if (j >= n || src[j] === '\n') {
+        // No closing slash on the line: a division after all.
+        copyUntil(i + 1);
+        lastSignificant = '/';
+        continue;
+      }
+      // Keep the slashes and flags, blank the body: a pattern is never a code.
+      out.push('/' + src.slice(i + 1, Math.min(j, n)).replace(/[^\n]/g, ' '));
+      i = Math.min(j, n);
       j++;
       while (j < n && /[a-z]/.test(src[j]!)) j++;
       copyUntil(Math.min(j, n));
@@ -299,6 +308,8 @@ export interface DocumentedCode {
   /** The `## ` heading of the table the code is in. */
   readonly area: string;
   readonly line: number;
+  /** The row's cells, trimmed (code, severity, meaning, wording). */
+  readonly cells: string[];
 }
 
 /** The codes of docs/errors.md: the first cell of each table row, in backquotes. */
@@ -310,7 +321,10 @@ export function readDocumentedCodes(path: string): DocumentedCode[] {
     .forEach((line, k) => {
       if (line.startsWith('## ')) area = line.slice(3).trim();
       const m = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|/.exec(line);
-      if (m !== null) out.push({ code: m[1]!, area, line: k + 1 });
+      if (m === null) return;
+      // Split on unescaped pipes; drop the empty cells before the first and after the last.
+      const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+      out.push({ code: m[1]!, area, line: k + 1, cells });
     });
   return out;
 }
