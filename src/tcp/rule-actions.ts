@@ -234,8 +234,12 @@ export const sharedActions: Record<string, ActionSpec> = {
     parse(p) {
       const name = p.arg();
       if (name === '') return p.fail("'use-service' expects a service name.");
-      if (name !== 'prometheus-exporter') return p.fail(`'${name}' unknown service name.`);
+      // A `lua.<name>` service is registered by a script of `lua-load`; Lua does
+      // not run in Switchyard yet, so with a script loaded the name is trusted.
+      const fromLua = name.startsWith('lua.') && p.ctx.model.global.luaLoads.length > 0;
+      if (name !== 'prometheus-exporter' && !fromLua) return p.fail(`'${name}' unknown service name.`);
       p.pos++;
+      if (fromLua) return { data: { kind: 'settings', values: { service: name } } };
       // promex.c: the exporter serves HTTP only.
       if (!p.isHttp) return p.fail("Prometheus exporter service only available on 'http-request' rulesets");
       return { data: { kind: 'settings', values: { service: name } } };

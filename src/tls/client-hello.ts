@@ -80,9 +80,18 @@ export interface ClientHello {
   readonly length: number;
 }
 
+/** Why a stream is not a ClientHello (docs/errors/layer4-parsers.md). */
+export type ClientHelloErrorCode =
+  | 'TLS_NOT_HANDSHAKE'
+  | 'TLS_BAD_RECORD'
+  | 'TLS_NOT_CLIENT_HELLO'
+  | 'TLS_HELLO_TOO_LONG'
+  | 'TLS_BAD_CLIENT_HELLO'
+  | 'TLS_BAD_SSLV2_HELLO';
+
 export type ClientHelloResult =
   | { readonly status: 'need-more' }
-  | { readonly status: 'invalid'; readonly reason: string }
+  | { readonly status: 'invalid'; readonly code: ClientHelloErrorCode; readonly reason: string }
   | { readonly status: 'ok'; readonly hello: ClientHello };
 
 export interface ClientHelloOptions {
@@ -129,8 +138,8 @@ export function tlsVersionName(v: number): string {
 
 const NEED_MORE = { status: 'need-more' } as const;
 
-function invalid(reason: string): ClientHelloResult {
-  return { status: 'invalid', reason };
+function invalid(code: ClientHelloErrorCode, reason: string): ClientHelloResult {
+  return { status: 'invalid', code, reason };
 }
 
 /**
@@ -145,8 +154,8 @@ export function parseClientHello(buf: Uint8Array, opts: ClientHelloOptions = {})
   const first = b[0] as number;
   if (first === 0x16) return parseTlsRecords(b, opts.maxHelloLength ?? CLIENT_HELLO_MAX_LENGTH);
   if (first & 0x80) return parseSslv2Hello(b);
-  if (first >= 0x14 && first <= 0x18) return invalid(`record type ${first} is not handshake (22)`);
-  return invalid('not a TLS handshake record nor an SSLv2 ClientHello');
+  if (first >= 0x14 && first <= 0x18) return invalid('TLS_NOT_HANDSHAKE', `record type ${first} is not handshake (22)`);
+  return invalid('TLS_NOT_HANDSHAKE', 'not a TLS handshake record nor an SSLv2 ClientHello');
 }
 
 /** Walks handshake records, gathering the first handshake message. */
@@ -160,12 +169,12 @@ function parseTlsRecords(b: Buffer, maxHello: number): ClientHelloResult {
   for (;;) {
     // record header, checked byte by byte so that errors show up early
     const avail = b.length - pos;
-    if (avail >= 1 && b[pos] !== 0x16) return invalid(`record type ${b[pos]} is not handshake (22)`);
-    if (avail >= 2 && b[pos + 1] !== 3) return invalid(`record version major ${b[pos + 1]} is not 3`);
+    if (avail >= 1 && b[pos] !== 0x16) return invalid('TLS_NOT_HANDSHAKE', `record type ${b[pos]} is not handshake (22)`);
+    if (avail >= 2 && b[pos + 1] !== 3) return invalid('TLS_BAD_RECORD', `record version major ${b[pos + 1]} is not 3`);
     if (avail < 5) break;
     const recLen = b.readUInt16BE(pos + 3);
-    if (recLen === 0) return invalid('empty handshake record'); // RFC 8446 §5.1
-    if (recLen > TLS_RECORD_MAX) return invalid(`record length ${recLen} exceeds ${TLS_RECORD_MAX}`);
+    if (recLen === 0) return invalid('TLS_BAD_RECORD', 'empty handshake record'); // RFC 8446 §5.1
+    if (recLen > TLS_RECORD_MAX) return invalid('TLS_BAD_RECORD', `record length ${recLen} exceeds ${TLS_RECORD_MAX}`);
     if (recordVersion < 0) recordVersion = b.readUInt16BE(pos + 1);
     records++;
     const bodyStart = pos + 5;
@@ -174,12 +183,12 @@ function parseTlsRecords(b: Buffer, maxHello: number): ClientHelloResult {
     fragments.push(b.subarray(bodyStart, bodyEnd));
     gathered += bodyEnd - bodyStart;
     if (before === 0 && bodyEnd > bodyStart && b[bodyStart] !== 1) {
-      return invalid(`handshake type ${b[bodyStart]} is not ClientHello (1)`);
+      return invalid('TLS_NOT_CLIENT_HELLO', `handshake type ${b[bodyStart]} is not ClientHello (1)`);
     }
     if (hsLen < 0 && gathered >= 4) {
       const head = fragments.length === 1 ? (fragments[0] as Buffer) : Buffer.concat(fragments);
       hsLen = head.readUIntBE(1, 3);
-      if (hsLen > maxHello) return invalid(`ClientHello length ${hsLen} exceeds ${maxHello}`);
+      if (hsLen > maxHello) return invalid('TLS_HELLO_TOO_LONG', `ClientHello length ${hsLen} exceeds ${maxHello}`);
     }
     if (hsLen >= 0 && gathered >= 4 + hsLen) {
       // complete: the hello ends inside this record
@@ -219,7 +228,7 @@ function parseHelloBody(body: Buffer, declared: number, framing: Framing): Clien
   // A field [at, at+len) must fit the declared length; else it is an error.
   // It must also be in the bytes we have; else we need more.
   const check = (at: number, len: number, what: string): ClientHelloResult | null => {
-    if (at + len > declared) return invalid(`${what} overflows the ClientHello`);
+    if (at + len > declared) return invalid('TLS_BAD_CLIENT_HELLO', `${what} overflows the ClientHello`);
     if (at + len > have) return NEED_MORE;
     return null;
   };
@@ -227,10 +236,10 @@ function parseHelloBody(body: Buffer, declared: number, framing: Framing): Clien
   let e = check(p, 2 + 32 + 1, 'version and random');
   if (e) return e;
   const clientVersion = body.readUInt16BE(0);
-  if (clientVersion >> 8 !== 3) return invalid(`client version 0x${clientVersion.toString(16)} is not SSLv3/TLS`);
+  if (clientVersion >> 8 !== 3) return invalid('TLS_BAD_CLIENT_HELLO', `client version 0x${clientVersion.toString(16)} is not SSLv3/TLS`);
   const random = body.subarray(2, 34);
   const sidLen = body[34] as number;
-  if (sidLen > 32) return invalid(`session id length ${sidLen} exceeds 32`);
+  if (sidLen > 32) return invalid('TLS_BAD_CLIENT_HELLO', `session id length ${sidLen} exceeds 32`);
   p = 35;
   e = check(p, sidLen + 2, 'session id');
   if (e) return e;
@@ -238,7 +247,7 @@ function parseHelloBody(body: Buffer, declared: number, framing: Framing): Clien
   p += sidLen;
   const csLen = body.readUInt16BE(p);
   p += 2;
-  if (csLen < 2 || csLen % 2 !== 0) return invalid(`cipher suites length ${csLen} is not a positive even number`);
+  if (csLen < 2 || csLen % 2 !== 0) return invalid('TLS_BAD_CLIENT_HELLO', `cipher suites length ${csLen} is not a positive even number`);
   e = check(p, csLen + 1, 'cipher suites');
   if (e) return e;
   const cipherSuites: number[] = [];
@@ -251,7 +260,7 @@ function parseHelloBody(body: Buffer, declared: number, framing: Framing): Clien
   p += csLen;
   const cmLen = body[p] as number;
   p += 1;
-  if (cmLen < 1) return invalid('no compression method');
+  if (cmLen < 1) return invalid('TLS_BAD_CLIENT_HELLO', 'no compression method');
   e = check(p, cmLen, 'compression methods');
   if (e) return e;
   const compressionMethods = body.subarray(p, p + cmLen);
@@ -263,14 +272,14 @@ function parseHelloBody(body: Buffer, declared: number, framing: Framing): Clien
     if (e) return e;
     const extTotal = body.readUInt16BE(p);
     p += 2;
-    if (p + extTotal !== declared) return invalid(`extensions length ${extTotal} does not match the ClientHello length`);
+    if (p + extTotal !== declared) return invalid('TLS_BAD_CLIENT_HELLO', `extensions length ${extTotal} does not match the ClientHello length`);
     const end = p + extTotal;
     while (p < end) {
       e = check(p, 4, 'extension header');
       if (e) return e;
       const type = body.readUInt16BE(p);
       const len = body.readUInt16BE(p + 2);
-      if (p + 4 + len > end) return invalid(`extension ${type} overflows the extensions block`);
+      if (p + 4 + len > end) return invalid('TLS_BAD_CLIENT_HELLO', `extension ${type} overflows the extensions block`);
       e = check(p + 4, len, 'extension');
       if (e) return e;
       extensions.push({ type, offset: p, data: body.subarray(p + 4, p + 4 + len) });
@@ -460,16 +469,16 @@ function decodeExtensions(
  */
 function parseSslv2Hello(b: Buffer): ClientHelloResult {
   const rlen = (((b[0] as number) & 0x7f) << 8) | (b[1] ?? 0);
-  if (b.length >= 3 && b[2] !== 1) return invalid(`SSLv2 message type ${b[2]} is not CLIENT-HELLO (1)`);
+  if (b.length >= 3 && b[2] !== 1) return invalid('TLS_BAD_SSLV2_HELLO', `SSLv2 message type ${b[2]} is not CLIENT-HELLO (1)`);
   if (b.length < 11) return NEED_MORE;
   const version = b.readUInt16BE(3);
   const cilen = b.readUInt16BE(5);
   const silen = b.readUInt16BE(7);
   const chlen = b.readUInt16BE(9);
-  if (cilen % 3 !== 0) return invalid(`SSLv2 cipher spec length ${cilen} is not a multiple of 3`);
-  if (silen !== 0 && silen !== 16) return invalid(`SSLv2 session id length ${silen} is not 0 or 16`);
-  if (chlen < 16 || chlen > 32) return invalid(`SSLv2 challenge length ${chlen} is not within 16..32`);
-  if (rlen !== 9 + cilen + silen + chlen) return invalid('SSLv2 record length does not match its fields');
+  if (cilen % 3 !== 0) return invalid('TLS_BAD_SSLV2_HELLO', `SSLv2 cipher spec length ${cilen} is not a multiple of 3`);
+  if (silen !== 0 && silen !== 16) return invalid('TLS_BAD_SSLV2_HELLO', `SSLv2 session id length ${silen} is not 0 or 16`);
+  if (chlen < 16 || chlen > 32) return invalid('TLS_BAD_SSLV2_HELLO', `SSLv2 challenge length ${chlen} is not within 16..32`);
+  if (rlen !== 9 + cilen + silen + chlen) return invalid('TLS_BAD_SSLV2_HELLO', 'SSLv2 record length does not match its fields');
   const end = 2 + rlen;
   if (b.length < end) return NEED_MORE;
   const cipherSuites: number[] = [];
@@ -667,47 +676,60 @@ function findExtension(buf: Uint8Array, type: number): HelloSample<{ at: number;
 }
 
 /**
- * `req.ssl_sni` (`smp_fetch_ssl_hello_sni`): the first server_name entry's
- * name when its type is host_name (0), as latin1.
+ * `req.ssl_sni` (`smp_fetch_ssl_hello_sni`): the name of the first
+ * server_name extension whose first entry is a host_name (type 0), as
+ * latin1. An extension whose first entry has another type is skipped and the
+ * walk goes on (a later server_name extension may match). The list length is
+ * bounded by what is left of the extensions, not by the extension, and the
+ * name length is not bounded at all (haproxy returns the bytes that follow).
  */
 export function sslSniSample(buf: Uint8Array): HelloSample<string> {
-  const f = findExtension(buf, TLS_EXT.SERVER_NAME);
-  if (f.status !== 'ok') return f;
-  if (f.value === null) return S_NONE;
-  const { at, len, left } = f.value;
-  if (len < 2) return S_NONE;
-  if (at + 5 > buf.length) return S_MORE;
-  const listLen = ((buf[at] as number) << 8) + (buf[at + 1] as number);
-  // haproxy bounds the list by what is left of the extensions, not by this extension
-  if (listLen < 4 || listLen > left - 6) return S_NONE;
-  if (buf[at + 2] !== 0) return S_NONE;
-  const nameLen = ((buf[at + 3] as number) << 8) + (buf[at + 4] as number);
-  if (at + 5 + nameLen > buf.length) return S_MORE;
-  return sample(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1', at + 5, at + 5 + nameLen));
+  const w = helloExtensions(buf);
+  if (w.status !== 'ok') return w;
+  let d = w.value.start;
+  let left = w.value.end - w.value.start;
+  while (left >= 4) {
+    if (d + 4 > buf.length) return S_MORE;
+    const t = ((buf[d] as number) << 8) + (buf[d + 1] as number);
+    const len = ((buf[d + 2] as number) << 8) + (buf[d + 3] as number);
+    if (len > left - 4) return S_NONE;
+    if (t === TLS_EXT.SERVER_NAME) {
+      if (len < 2) return S_NONE;
+      if (d + 9 > buf.length) return S_MORE;
+      const listLen = ((buf[d + 4] as number) << 8) + (buf[d + 5] as number);
+      if (listLen < 4 || listLen > left - 6) return S_NONE;
+      if (buf[d + 6] === 0) {
+        const nameLen = ((buf[d + 7] as number) << 8) + (buf[d + 8] as number);
+        if (d + 9 + nameLen > buf.length) return S_MORE;
+        return sample(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1', d + 9, d + 9 + nameLen));
+      }
+    }
+    left -= 4 + len;
+    d += 4 + len;
+  }
+  return S_NONE;
 }
 
 /**
- * `req.ssl_alpn`: the protocol names of the ALPN extension, in order (the
- * fetch returns them one by one: a log shows the first, an ACL matches any).
+ * `req.ssl_alpn`: the protocol names of the first ALPN extension, in order
+ * (a multi-value fetch: a log or a variable gets the first, an ACL matches
+ * any). As haproxy 2.6 does (checked against 2.6.12): the 2-byte list length
+ * is skipped without being checked, names are read up to the end of the
+ * extension, a zero-length name gives an empty string, and the walk stops at
+ * the first name that overflows the extension.
  */
 export function sslAlpnSample(buf: Uint8Array): HelloSample<string[]> {
   const f = findExtension(buf, TLS_EXT.ALPN);
   if (f.status !== 'ok') return f;
   if (f.value === null) return S_NONE;
   const { at, len } = f.value;
-  if (len < 3) return S_NONE;
-  if (at + 2 > buf.length) return S_MORE;
-  const listLen = ((buf[at] as number) << 8) + (buf[at + 1] as number);
-  if (listLen < 2 || listLen > len - 2) return S_NONE;
-  const names: string[] = [];
+  const end = at + len;
+  if (end > buf.length) return S_MORE;
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  let p = at + 2;
-  const end = p + listLen;
-  while (p < end) {
-    if (p >= buf.length) return S_MORE;
+  const names: string[] = [];
+  for (let p = at + 2; p < end; ) {
     const l = buf[p] as number;
     if (p + 1 + l > end) break;
-    if (p + 1 + l > buf.length) return S_MORE;
     names.push(view.toString('latin1', p + 1, p + 1 + l));
     p += 1 + l;
   }

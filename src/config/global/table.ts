@@ -24,6 +24,12 @@ export interface GlobalState {
   readonly set: Map<string, number | string>;
 }
 
+/**
+ * Every `global` keyword. Registration order matters: an unknown keyword is
+ * matched against the registered names in that order before common_kw_list
+ * (cfg_find_best_match()), so src/config/sections/index.ts imports the module
+ * files in the order haproxy's suggestions should try them.
+ */
 export const globalKeywords = new KeywordTable<GlobalState>('global');
 
 /** Keeps the line in the model's directives (for later subsystems). */

@@ -71,7 +71,7 @@ function checkExpect(kw: string, words: readonly string[], from: number): string
     if (EXPECT_PATTERNS.has(w)) pattern = true;
     i++;
   }
-  if (!pattern) return `'${kw} expect' : expects at least a matching pattern as arguments.`;
+  if (!pattern) return `'${kw} expect' : pattern not found.`;
   return undefined;
 }
 
@@ -83,10 +83,10 @@ function checkHttpSend(words: readonly string[], from: number): string | undefin
     if (!HTTP_SEND_OPTS.has(w)) {
       return `'http-check send' : expects 'comment', 'meth', 'uri', 'uri-lf', 'ver', 'hdr', 'body' or 'body-lf' but got '${w}' as argument..`;
     }
-    if ((words[i + 1] ?? '') === '') {
-      if (w === 'hdr') return `'http-check send' : 'hdr' expects <name> and <value> as arguments.`;
-      return `'http-check send' : '${w}' expects a string as argument..`;
+    if (w === 'hdr' && ((words[i + 1] ?? '') === '' || (words[i + 2] ?? '') === '')) {
+      return `'http-check send' : 'hdr' expects <name> and <value> as arguments.`;
     }
+    if ((words[i + 1] ?? '') === '') return `'http-check send' : '${w}' expects a string as argument..`;
     i += w === 'hdr' ? 2 : 1;
   }
   return undefined;
@@ -99,7 +99,8 @@ function checkTcpSend(sub: string, words: readonly string[], from: number): stri
   }
   if (sub === 'send-binary' && !/^([0-9a-fA-F]{2})*$/.test(words[from] ?? '')) {
     const bad = [...(words[from] ?? '')].find((c) => !/[0-9a-fA-F]/.test(c));
-    if (bad !== undefined) return `'tcp-check send-binary' : invalid binary string (an hex digit is expected (found '${bad}')).`;
+    // tcpcheck.c ends this one with a newline and a second dot.
+    if (bad !== undefined) return `'tcp-check send-binary' : '${words[from] ?? ''}' invalid binary string (an hex digit is expected (found '${bad}')).\n.`;
   }
   return undefined;
 }

@@ -14,7 +14,7 @@ import type { Diagnostics, Place } from '../diagnostics.js';
 import type { ConfigModel } from '../model/index.js';
 import type { LogFormatSetting, ProxyConfig, RuleConfig } from '../model/proxy.js';
 import { registerPostCheck } from '../section-registry.js';
-import { parseLogFormat } from '../../sample/log-format.js';
+import { parseLogFormat, type LogFormat } from '../../sample/log-format.js';
 import { parseSampleExpression } from '../../sample/expression.js';
 import { canCast, type SampleType, type SampleUsage } from '../../sample/types.js';
 import { SIMPLE_OPTIONS } from './options.js';
@@ -133,18 +133,16 @@ function parseCtx(p: ProxyConfig, place: Place, usage: SampleUsage) {
  * parsed format, or undefined after reporting the error.
  */
 function resolveName(
-  r: Reporter, p: ProxyConfig, name: string, place: Place, fail: (message: string) => void,
-): { static: string } | { dynamic: import('../../sample/log-format.js').LogFormat } | undefined {
+  p: ProxyConfig, name: string, place: Place, fail: (message: string) => void,
+): { static: string } | { dynamic: LogFormat } | undefined {
   if (!name.includes('%')) return { static: name };
   const res = parseLogFormat(name, parseCtx(p, place, 'http-request'));
   if (!res.ok) {
     fail(res.message);
     return undefined;
   }
-  const nodes = (res.format as { nodes?: readonly { kind?: string; text?: string }[] }).nodes;
-  if (nodes !== undefined && nodes.length === 1 && nodes[0]?.kind === 'text' && typeof nodes[0].text === 'string') {
-    return { static: nodes[0].text };
-  }
+  const only = res.format.nodes.length === 1 ? res.format.nodes[0] : undefined;
+  if (only?.kind === 'text') return { static: only.text };
   return { dynamic: res.format };
 }
 
@@ -157,7 +155,7 @@ function checkSwitching(r: Reporter, model: ConfigModel): void {
     }
   }
   for (const rule of p.useBackends) {
-    const res = resolveName(r, p, rule.name, rule.place, (msg) => {
+    const res = resolveName(p, rule.name, rule.place, (msg) => {
       r.alert('CFG_USE_BACKEND_FORMAT', `Parsing [${placeStr(rule.place)}]: failed to parse use_backend rule '${rule.name}' : ${msg}.`, rule.place);
     });
     if (res === undefined) continue;
@@ -168,7 +166,7 @@ function checkSwitching(r: Reporter, model: ConfigModel): void {
     checkTarget(r, model, res.static, rule.place, 'use_backend');
   }
   for (const rule of p.useServers) {
-    const res = resolveName(r, p, rule.server, rule.place, (msg) => {
+    const res = resolveName(p, rule.server, rule.place, (msg) => {
       r.alert('CFG_USE_SERVER_FORMAT', `Parsing [${placeStr(rule.place)}]; use-server rule failed to parse log-format '${rule.server}' : ${msg}.`, rule.place);
     });
     if (res === undefined || 'dynamic' in res) continue;
@@ -249,7 +247,7 @@ function checkHealthChecks(r: Reporter, model: ConfigModel): void {
   }
 }
 
-function checkEmailAndExternal(r: Reporter, model: ConfigModel): boolean {
+function checkEmailAndExternal(r: Reporter): boolean {
   const p = r.p;
   const e = p.emailAlert;
   let emailComplete = false;
@@ -274,7 +272,6 @@ function checkEmailAndExternal(r: Reporter, model: ConfigModel): boolean {
   if (p.externalCheck.path !== undefined && !ext) {
     r.warning('CFG_EXTERNAL_CHECK', `'external-check path' will be ignored for ${r.type} '${p.name}' (requires 'option external-check').`, p.externalCheck.place);
   }
-  void model;
   return emailComplete;
 }
 
@@ -379,7 +376,7 @@ function checkProxy(model: ConfigModel, diag: Diagnostics, p: ProxyConfig): void
     }
   }
   checkHealthChecks(r, model);
-  const emailComplete = checkEmailAndExternal(r, model);
+  const emailComplete = checkEmailAndExternal(r);
   checkSwitching(r, model);
   checkStickRules(r, model);
   const peers = p.stickTable?.peers;

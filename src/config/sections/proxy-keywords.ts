@@ -19,9 +19,9 @@ export const proxyKeywords = new KeywordTable<ProxyConfig>('');
 /** What a keyword needs from the proxy: a frontend side, a backend side, or either. */
 export type Capability = 'frontend' | 'backend';
 
-/** The word haproxy uses for a proxy kind in messages. */
+/** The word haproxy uses for a proxy kind in messages (proxy_type_str(): a listen section is a "proxy"). */
 export function proxyTypeName(p: ProxyConfig): string {
-  return p.kind;
+  return p.kind === 'listen' ? 'proxy' : p.kind;
 }
 
 /**

@@ -7,9 +7,9 @@
  * haproxy takes ~30 ms per run, so cases made of one section are checked in
  * batches: their sections are renamed (`fe` → `fe_12`) and concatenated, in
  * batches of cases that fail together or pass together (so the checks
- * between sections still run for the passing ones). Cases that stop the
- * parser, defaults sections, and messages haproxy cuts at a NUL character run
- * alone. A differing batch is re-run case by case to name the culprit.
+ * between sections still run for the passing ones); anonymous defaults
+ * sections batch among themselves. Cases that stop the parser and messages
+ * haproxy cuts at a NUL character run alone. A differing batch is re-run case by case to name the culprit.
  */
 import { load, referenceAsync, type Printed } from '../../unit/config/proxy-driver.js';
 import { FIXTURES } from './proxy-cases.js';
@@ -31,6 +31,8 @@ function renamed(text: string, suffix: string): string | undefined {
   const lines = text.split('\n');
   const headers = lines.filter((l) => l !== '' && !/^\s/.test(l));
   if (headers.length !== 1) return undefined;
+  // Anonymous defaults sections do not interact: they batch as they are.
+  if (headers[0] === 'defaults') return text;
   const m = /^(frontend|backend|listen) (\S+)$/.exec(headers[0] ?? '');
   if (m === null) return undefined;
   return text.replace(headers[0] ?? '', `${m[1] ?? ''} ${m[2] ?? ''}_${suffix}`);
@@ -60,11 +62,14 @@ async function runAll(texts: readonly string[], concurrency: number): Promise<Pr
 /** Compares every case; resolves to the differing ones. */
 export async function compareCases(cases: readonly string[], concurrency = 4): Promise<CaseDiff[]> {
   const units: { text: string; members: number[] }[] = [];
-  const pending: Record<'fail' | 'pass', { texts: string[]; members: number[] }> = {
+  type Pool = 'fail' | 'pass' | 'defaults-fail' | 'defaults-pass';
+  const pending: Record<Pool, { texts: string[]; members: number[] }> = {
     fail: { texts: [], members: [] },
     pass: { texts: [], members: [] },
+    'defaults-fail': { texts: [], members: [] },
+    'defaults-pass': { texts: [], members: [] },
   };
-  const flush = (kind: 'fail' | 'pass'): void => {
+  const flush = (kind: Pool): void => {
     const p = pending[kind];
     if (p.members.length > 0) units.push({ text: p.texts.join(''), members: p.members });
     pending[kind] = { texts: [], members: [] };
@@ -77,13 +82,12 @@ export async function compareCases(cases: readonly string[], concurrency = 4): P
       units.push({ text, members: [i] });
       return;
     }
-    const kind = ours.failed ? 'fail' : 'pass';
+    const kind: Pool = `${text.startsWith('defaults\n') ? 'defaults-' : ''}${ours.failed ? 'fail' : 'pass'}`;
     pending[kind].texts.push(r.endsWith('\n') ? r : `${r}\n`);
     pending[kind].members.push(i);
     if (pending[kind].members.length >= BATCH) flush(kind);
   });
-  flush('fail');
-  flush('pass');
+  for (const pool of Object.keys(pending) as Pool[]) flush(pool);
 
   const refs = await runAll(units.map((u) => u.text), concurrency);
   const diffs: CaseDiff[] = [];

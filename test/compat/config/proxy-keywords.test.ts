@@ -8,7 +8,9 @@ import { haproxyAvailable } from '../../helpers/paths.js';
 import { CASES } from './proxy-cases.js';
 import { compareCases, describeDiffs } from './proxy-compare.js';
 
-const GROUPS = ['general', 'options', 'timeouts, logging and error pages', 'persistence and balancing', 'stats, defaults and misc'];
+const GROUPS = [
+  'general', 'options', 'timeouts, logging and error pages', 'persistence and balancing', 'stats, defaults and misc', 'health checks and alerts',
+];
 
 describe('proxy keywords against haproxy -c', { skip: !haproxyAvailable() }, () => {
   for (const group of GROUPS) {
