@@ -47,6 +47,18 @@ export function compileAclTerm(term: AclTerm, env: CompileEnv = {}): CompileAclR
   const c = compileSampleEach(term.expr, env);
   if (!c.ok) return c;
   const matcher = compileMatcher(term.match, term.patterns, { ignoreCase: term.ignoreCase });
+  if (!c.multi) {
+    // One value per fetch (the common case): no visitor, no iteration.
+    const single = c.single;
+    const fn: AclFn = (ctx) => {
+      const s = single(ctx);
+      if (s === MISS) return ctx.final ? ACL_FAIL : ACL_MISS;
+      if (s === undefined) return ACL_FAIL;
+      if (matcher.find(s) >= 0) return ACL_PASS;
+      return s.flags & F_MAY_CHANGE && !ctx.final ? ACL_MISS : ACL_FAIL;
+    };
+    return { ok: true, fn };
+  }
   const each = c.each;
   // Per-evaluation state lives in these two variables; evaluation is synchronous and never re-entrant.
   let pending = false;

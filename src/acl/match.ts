@@ -146,7 +146,11 @@ export function matchWord(v: string, pattern: string, isDelim: (c: number) => bo
     pl--;
   }
   while (pl > 0 && isDelim(pattern.charCodeAt(ps + pl - 1))) pl--;
-  if (pl === 0 || pl > v.length) return false;
+  // A pattern made of delimiters only matches at the very end, compared with
+  // the NUL that follows the sample: an empty sample or one ending with a
+  // delimiter (verified: `str(/) -m dir /` matches, `str(a//b) -m dir /` does not).
+  if (pl === 0) return v.length === 0 || isDelim(v.charCodeAt(v.length - 1));
+  if (pl > v.length) return false;
   const p = pattern.slice(ps, ps + pl);
   const end = v.length - pl;
   let mayMatch = true;
@@ -191,9 +195,26 @@ function matchReg(regs: readonly (RegExp | undefined)[]): PatternMatcher {
 }
 
 function matchBin(hexes: readonly string[]): PatternMatcher {
+  const bufs = hexes.map((h) => Buffer.from(h, 'hex'));
+  if (bufs.length <= 8) {
+    // a few patterns: compare bytes in place, no string built per lookup
+    return {
+      find(s) {
+        if (s.type !== 'bin') return -1;
+        const v = s.value;
+        outer: for (let i = 0; i < bufs.length; i++) {
+          const b = bufs[i]!;
+          if (b.length !== v.length) continue;
+          for (let k = 0; k < b.length; k++) if (b[k] !== v[k]) continue outer;
+          return i;
+        }
+        return -1;
+      },
+    };
+  }
   const map = new Map<string, number>();
-  hexes.forEach((h, i) => {
-    const k = Buffer.from(h, 'hex').toString('latin1');
+  bufs.forEach((b, i) => {
+    const k = b.toString('latin1');
     if (!map.has(k)) map.set(k, i);
   });
   return {
@@ -479,9 +500,10 @@ export function compileMatcher(method: MatchMethod, patterns: readonly AclPatter
       // pattern.c pat_match_nothing(): the integer value, whatever the patterns
       return {
         find(s) {
+          if (s.type === 'bool') return s.value ? 0 : -1;
+          if (s.type === 'sint') return s.value !== 0n ? 0 : -1;
           const c = castSample(s, 'sint');
           if (c === undefined) return -1;
-          if (c.type === 'bool') return c.value ? 0 : -1;
           return c.type === 'sint' && c.value !== 0n ? 0 : -1;
         },
       };

@@ -1,16 +1,21 @@
 /**
  * The command line, as haproxy's (management.txt §3 "Starting HAProxy").
- * Parsing is pure: it returns the options or a message, main.ts decides what to print.
+ *
+ * haproxy 2.6 (haproxy.c init()) matches options on their first one or two
+ * letters, not on the whole word: `-qx` is `-q`, `-vfoo` is `-v`, `-dZ` is
+ * `-d`, `-Cfoo <dir>` is `-C <dir>`. We follow the same dispatch so the same
+ * command lines are accepted and refused. Parsing is pure: it returns the
+ * options or what to print, main.ts prints it.
  */
 
 export interface CliOptions {
   configFiles: string[];
   check: boolean;
-  /** `-cc <condition>`: evaluate a .if condition and exit 0/1. */
+  /** `-cc <condition>`: evaluate a .if condition and exit 0/1/2. */
   checkCondition?: string | undefined;
   /** `-d`: foreground with debug output. */
   debug: boolean;
-  /** `-db`: do not go to the background even if the config says `daemon`. */
+  /** `-db` (and `-d`, `-Ws`): do not go to the background even if the config says `daemon`. */
   noBackground: boolean;
   daemon: boolean;
   masterWorker: boolean;
@@ -21,16 +26,20 @@ export interface CliOptions {
   verbose: boolean;
   /** 1 for -v, 2 for -vv. */
   showVersion: 0 | 1 | 2;
-  /** `-sf <pid>...`: old processes asked to finish. */
-  finishPids: number[];
-  /** `-st <pid>...`: old processes asked to terminate now. */
-  terminatePids: number[];
+  /**
+   * `-sf <pid>*` / `-st <pid>*`: older processes to signal once our listeners
+   * are up. haproxy keeps one list and one signal, so the last of `-sf`/`-st`
+   * chooses the signal for every pid (haproxy.c: `oldpids_sig`).
+   */
+  oldPids: number[];
+  /** SIGUSR1 after `-sf` (finish), SIGTERM after `-st` (terminate). */
+  oldPidsSignal?: 'SIGUSR1' | 'SIGTERM' | undefined;
   localPeer?: string | undefined;
-  /** `-n`: global maxconn. */
+  /** `-n`: global maxconn (overrides `global maxconn` when > 0). */
   maxconn?: number | undefined;
   /** `-N`: default per-proxy maxconn. */
   defaultMaxconn?: number | undefined;
-  /** `-m`: memory limit in MB (accepted, applied as a V8 heap hint when supported). */
+  /** `-m`: memory limit in MB (accepted). */
   memoryLimitMb?: number | undefined;
   chdir?: string | undefined;
   /** `-dW`: any warning is fatal (haproxy's zero-warning mode). */
@@ -49,7 +58,20 @@ export interface CliOptions {
   masterCli: string[];
 }
 
-export type ParseOutcome = { ok: true; options: CliOptions } | { ok: false; message: string };
+/**
+ * A refused command line. haproxy prints the version on stdout and the usage
+ * on stderr and exits 1; `message`, when present, is printed first as an
+ * alert (haproxy prints one for `-x`, `-S` and `-sf 12x`; for the others we
+ * add one naming the culprit, which haproxy does not).
+ */
+export interface ParseFailure {
+  ok: false;
+  message?: string | undefined;
+  /** False when haproxy prints only the alert (no version and usage). */
+  usage: boolean;
+}
+
+export type ParseOutcome = { ok: true; options: CliOptions } | ParseFailure;
 
 function defaults(): CliOptions {
   return {
@@ -63,8 +85,7 @@ function defaults(): CliOptions {
     quiet: false,
     verbose: false,
     showVersion: 0,
-    finishPids: [],
-    terminatePids: [],
+    oldPids: [],
     zeroWarning: false,
     diagnostic: false,
     ignoreResolveFailures: false,
@@ -74,126 +95,178 @@ function defaults(): CliOptions {
   };
 }
 
-/** Debug flags haproxy 2.6 accepts that change nothing for Switchyard (no epoll/poll/splice choice in Node). */
-const INERT_DEBUG_FLAGS = ['-de', '-dp', '-dS', '-dG', '-dR', '-dL', '-dk', '-dF', '-dI', '-dt'];
+/**
+ * `-d<x>` switches haproxy 2.6 knows that select internals Node does not
+ * have (pollers, splice, getaddrinfo, SO_REUSEPORT, library dump, keyword
+ * dump): accepted with no effect. Any other `-d<x>` is plain `-d`, as in haproxy.
+ */
+const INERT_DEBUG_LETTERS = new Set(['e', 'k', 'v', 'p', 'S', 'G', 'R', 'L', 'K', 'M']);
 
-function parsePositiveInt(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : undefined;
+/** C's atol(): optional blanks and sign, then digits; anything else reads as 0. */
+export function atol(text: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  if (m === null || m[1] === undefined) return 0;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) ? n : n > 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+}
+
+/**
+ * Reads the pids after `-sf`/`-st` as haproxy does: every following word that
+ * does not start with '-' is a pid (strtol); trailing bytes other than blanks
+ * are an error, and a pid <= 0 shows the usage.
+ */
+function readPids(argv: readonly string[], start: number, flag: string, into: number[]): { next: number } | ParseFailure {
+  let i = start;
+  while (i < argv.length && !argv[i]!.startsWith('-')) {
+    const word = argv[i]!;
+    const m = /^[ \t\n\v\f\r]*([+-]?\d*)(.*)$/s.exec(word);
+    const digits = m?.[1] ?? '';
+    const rest = (m?.[2] ?? word).replace(/^[ \t\n\v\f\r]+/, '');
+    if (rest !== '') {
+      // haproxy.c: ha_alert("-%2s option: some bytes unconsumed in PID list {%s}\n", flag, endptr)
+      return { ok: false, message: `-${flag} option: some bytes unconsumed in PID list {${rest}}`, usage: false };
+    }
+    const pid = /\d/.test(digits) ? Number(digits) : 0;
+    if (!(pid > 0)) return { ok: false, message: `-${flag} option: invalid pid '${word}'`, usage: true };
+    into.push(pid);
+    i++;
+  }
+  return { next: i };
 }
 
 /** Parses argv (without node and script). */
 export function parseCommandLine(argv: readonly string[]): ParseOutcome {
   const o = defaults();
   let i = 0;
-  const needArg = (flag: string): string | { error: string } => {
-    const v = argv[i + 1];
-    if (v === undefined) return { error: `option '${flag}' requires an argument` };
-    i++;
-    return v;
-  };
-
   while (i < argv.length) {
     const a = argv[i]!;
-    if (a === '--') {
-      // Everything after '--' is a configuration file (management.txt §3).
+    if (!a.startsWith('-')) return { ok: false, message: `unexpected argument '${a}'`, usage: true };
+    const flag = a.slice(1);
+    const c0 = flag[0] ?? '';
+    const c1 = flag[1] ?? '';
+
+    if (c0 === 'v') {
+      // haproxy prints the version as soon as it meets -v, whatever follows.
+      o.showVersion = c1 === 'v' ? 2 : 1;
+      return { ok: true, options: o };
+    } else if (c0 === 'd' && c1 === 'b') {
+      o.noBackground = true;
+    } else if (c0 === 'd' && c1 === 'D') {
+      o.diagnostic = true;
+    } else if (c0 === 'd' && c1 === 'W') {
+      o.zeroWarning = true;
+    } else if (c0 === 'd' && c1 === 'r') {
+      o.ignoreResolveFailures = true;
+    } else if (c0 === 'd' && c1 === 'V') {
+      o.noServerVerify = true;
+    } else if (c0 === 'd' && INERT_DEBUG_LETTERS.has(c1)) {
+      o.acceptedDebugFlags.push(a);
+    } else if (c0 === 'd') {
+      // -d and any other -d<x>: debug mode, which implies the foreground.
+      o.debug = true;
+      o.noBackground = true;
+    } else if (c0 === 'c' && c1 === 'c') {
+      const v = argv[i + 1];
+      if (v === undefined) return { ok: false, message: `option '${a}' expects a condition`, usage: true };
+      o.checkCondition = v;
+      i++;
+    } else if (c0 === 'c') {
+      o.check = true;
+    } else if (c0 === 'D') {
+      o.daemon = true;
+    } else if (c0 === 'W' && c1 === 's') {
+      // haproxy.c: -Ws is MODE_MWORKER | MODE_FOREGROUND (systemd supervises the master).
+      o.masterWorker = true;
+      o.systemdNotify = true;
+      o.noBackground = true;
+    } else if (c0 === 'W') {
+      o.masterWorker = true;
+    } else if (c0 === 'q') {
+      o.quiet = true;
+    } else if (c0 === 'V') {
+      o.verbose = true;
+    } else if (c0 === 'x') {
+      const v = argv[i + 1];
+      if (v === undefined) return { ok: false, message: 'Unix socket path expected with the -x flag\n', usage: true };
+      o.socketTransfer = v;
+      i++;
+    } else if (c0 === 'S') {
+      const v = argv[i + 1];
+      if (v === undefined) return { ok: false, message: 'Socket and optional bind parameters expected with the -S flag', usage: true };
+      o.masterCli.push(v);
+      i++;
+    } else if (c0 === 's' && (c1 === 'f' || c1 === 't')) {
+      o.oldPidsSignal = c1 === 'f' ? 'SIGUSR1' : 'SIGTERM';
+      const r = readPids(argv, i + 1, flag.slice(0, 2), o.oldPids);
+      if ('ok' in r) return r;
+      i = r.next;
+      continue;
+    } else if (flag === '-') {
+      // "--": every following argument is a configuration file (management.txt §3).
       for (i++; i < argv.length; i++) o.configFiles.push(argv[i]!);
       break;
-    }
-    if (!a.startsWith('-') || a === '-') {
-      return { ok: false, message: `unexpected argument '${a}'` };
-    }
-    switch (a) {
-      case '-f': {
-        const v = needArg(a);
-        if (typeof v !== 'string') return { ok: false, message: v.error };
-        o.configFiles.push(v);
-        break;
+    } else {
+      // Options with one argument; haproxy looks at the first letter only.
+      const v = argv[i + 1];
+      const known = 'CnmNLfp'.includes(c0) && c0 !== '';
+      if (!known) return { ok: false, message: `unknown option '${a}'`, usage: true };
+      if (v === undefined) return { ok: false, message: `option '${a}' requires an argument`, usage: true };
+      i++;
+      switch (c0) {
+        case 'C': o.chdir = v; break;
+        case 'n': o.maxconn = atol(v); break;
+        case 'm': o.memoryLimitMb = atol(v); break;
+        case 'N': o.defaultMaxconn = atol(v); break;
+        case 'L': o.localPeer = v; break;
+        case 'f': o.configFiles.push(v); break;
+        case 'p': o.pidFile = v; break;
       }
-      case '-c': o.check = true; break;
-      case '-cc': {
-        const v = needArg(a);
-        if (typeof v !== 'string') return { ok: false, message: v.error };
-        o.checkCondition = v;
-        break;
-      }
-      case '-d': o.debug = true; o.noBackground = true; break;
-      case '-db': o.noBackground = true; break;
-      case '-D': o.daemon = true; break;
-      case '-W': o.masterWorker = true; break;
-      case '-Ws': o.masterWorker = true; o.systemdNotify = true; break;
-      case '-q': o.quiet = true; break;
-      case '-V': o.verbose = true; break;
-      case '-v': o.showVersion = Math.max(o.showVersion, 1) as 1 | 2; break;
-      case '-vv': o.showVersion = 2; break;
-      case '-p': {
-        const v = needArg(a);
-        if (typeof v !== 'string') return { ok: false, message: v.error };
-        o.pidFile = v;
-        break;
-      }
-      case '-sf':
-      case '-st': {
-        // Every following numeric word is a pid (management.txt: "-sf <pid>*").
-        const list = a === '-sf' ? o.finishPids : o.terminatePids;
-        while (i + 1 < argv.length && /^\d+$/.test(argv[i + 1]!)) {
-          list.push(Number(argv[i + 1]));
-          i++;
-        }
-        break;
-      }
-      case '-L': {
-        const v = needArg(a);
-        if (typeof v !== 'string') return { ok: false, message: v.error };
-        o.localPeer = v;
-        break;
-      }
-      case '-n':
-      case '-N':
-      case '-m': {
-        const v = needArg(a);
-        if (typeof v !== 'string') return { ok: false, message: v.error };
-        const n = parsePositiveInt(v);
-        if (n === undefined) return { ok: false, message: `option '${a}' expects a positive integer, got '${v}'` };
-        if (a === '-n') o.maxconn = n;
-        else if (a === '-N') o.defaultMaxconn = n;
-        else o.memoryLimitMb = n;
-        break;
-      }
-      case '-C': {
-        const v = needArg(a);
-        if (typeof v !== 'string') return { ok: false, message: v.error };
-        o.chdir = v;
-        break;
-      }
-      case '-x': {
-        const v = needArg(a);
-        if (typeof v !== 'string') return { ok: false, message: v.error };
-        o.socketTransfer = v;
-        break;
-      }
-      case '-S': {
-        const v = needArg(a);
-        if (typeof v !== 'string') return { ok: false, message: v.error };
-        o.masterCli.push(v);
-        break;
-      }
-      case '-dW': o.zeroWarning = true; break;
-      case '-dD': o.diagnostic = true; break;
-      case '-dr': o.ignoreResolveFailures = true; break;
-      case '-dV': o.noServerVerify = true; break;
-      default:
-        // -dM[<byte>,help,...], -dK<class>, and the pollers' switches: accepted as haproxy accepts them.
-        if (a.startsWith('-dM') || a.startsWith('-dK') || INERT_DEBUG_FLAGS.includes(a)) {
-          o.acceptedDebugFlags.push(a);
-          break;
-        }
-        return { ok: false, message: `unknown option '${a}'` };
     }
     i++;
   }
   return { ok: true, options: o };
+}
+
+/** Groups of arguments a re-spawned copy of ourselves must not see again. */
+export type ArgumentGroup = 'daemon' | 'master-worker' | 'old-pids' | 'chdir';
+
+/**
+ * `argv` without the given groups (`-D`, `-W`/`-Ws`, `-sf`/`-st` with their
+ * pids, `-C <dir>`), walked with the same dispatch as {@link parseCommandLine}
+ * so an option's value is never mistaken for an option.
+ */
+export function withoutArguments(argv: readonly string[], drop: readonly ArgumentGroup[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const c0 = a[1] ?? '';
+    const c1 = a[2] ?? '';
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (!a.startsWith('-')) {
+      out.push(a);
+      continue;
+    }
+    if (c0 === 's' && (c1 === 'f' || c1 === 't')) {
+      let j = i + 1;
+      while (j < argv.length && !argv[j]!.startsWith('-')) j++;
+      if (!drop.includes('old-pids')) out.push(...argv.slice(i, j));
+      i = j - 1;
+    } else if (c0 === 'D') {
+      if (!drop.includes('daemon')) out.push(a);
+    } else if (c0 === 'W') {
+      if (!drop.includes('master-worker')) out.push(a);
+    } else if ((c0 === 'c' && c1 === 'c') || c0 === 'x' || c0 === 'S' || (c0 !== '' && 'CnmNLfp'.includes(c0))) {
+      const pair = argv.slice(i, i + 2);
+      if (!(c0 === 'C' && drop.includes('chdir'))) out.push(...pair);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 export const USAGE = `Usage : switchyard [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -n <maxconn> ] [ -N <maxpconn> ]
@@ -221,4 +294,5 @@ export const USAGE = `Usage : switchyard [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -n <
         -sf/-st [pid ]* finishes/terminates old pids.
         -x <unix_socket> get listening sockets from a unix socket (accepted, see docs/cli.md)
         -S <bind>[,<bind options>...] new master CLI
+
 `;

@@ -20,6 +20,7 @@
  *  - unparsable versions make version_atleast() true and version_before() false.
  */
 
+import { cStrtol } from './global/c-numbers.js';
 import type { EnvLookup } from './environment.js';
 import { sanitizeForPrinting, splitLine } from './tokenizer.js';
 
@@ -77,9 +78,6 @@ interface Ref {
 function isBlank(c: string | undefined): boolean {
   return c === ' ' || c === '\t';
 }
-function isCSpace(c: string | undefined): boolean {
-  return c !== undefined && (c === ' ' || (c >= '\t' && c <= '\r'));
-}
 function isAlpha(c: string | undefined): boolean {
   return c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
 }
@@ -87,37 +85,10 @@ function isDigitChar(c: string | undefined): boolean {
   return c !== undefined && c >= '0' && c <= '9';
 }
 
-/** strtol(s + p, &end, base): returns the end index (p when nothing was converted) and whether the value is non-zero. */
+/** strtol(s + p, &end, base) by index: the end (p when nothing was converted) and the saturated value. */
 function strtol(s: string, p: number, base: 0 | 10): { end: number; value: bigint } {
-  let i = p;
-  while (isCSpace(s[i])) i++;
-  let neg = false;
-  if (s[i] === '+' || s[i] === '-') {
-    neg = s[i] === '-';
-    i++;
-  }
-  let b: number = base === 0 ? 10 : base;
-  if (base === 0 && s[i] === '0') {
-    if ((s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
-      b = 16;
-      i += 2;
-    } else b = 8;
-  }
-  const digitsStart = i;
-  let v = 0n;
-  for (;;) {
-    const c = s[i];
-    if (c === undefined) break;
-    const d = isDigitChar(c) ? c.charCodeAt(0) - 48 : /[a-zA-Z]/.test(c) ? (c.toLowerCase().charCodeAt(0) - 87) : 99;
-    if (d >= b) break;
-    v = v * BigInt(b) + BigInt(d);
-    i++;
-  }
-  if (i === digitsStart) return { end: p, value: 0n };
-  // long saturates on overflow, which never turns a non-zero value into zero.
-  const max = (1n << 63n) - 1n;
-  if (v > max) v = neg ? max + 1n : max;
-  return { end: i, value: neg ? -v : v };
+  const r = cStrtol(s.slice(p), base);
+  return { end: r.digits ? s.length - r.rest.length : p, value: r.value };
 }
 
 class CondParser {

@@ -139,8 +139,13 @@ function hexVal(c: number): number {
   return isDigit(c) ? c - 0x30 : (c | 0x20) - 0x61 + 10;
 }
 
-/** Cuts a C string at its first NUL: a word holding `\x00` ends there for haproxy. */
-function cString(s: string): string {
+/**
+ * Cuts a C string at its first NUL: a word holding `\x00` ends there for
+ * haproxy, and a message built with a NUL (printf's `%c` of the '\0' that
+ * ended a value) is printed up to it. The one implementation for words and
+ * messages alike.
+ */
+export function cString(s: string): string {
   const z = s.indexOf('\0');
   return z < 0 ? s : s.slice(0, z);
 }

@@ -7,16 +7,20 @@
  *    refused with the bad character 'M' / 'S'); "10u" refuses 'u';
  *  - no sign, no decimals, no hex: "-1", "1.5s", "0x10" refuse '-', '.', 'x';
  *  - sub-unit values round UP (2147483647001us is already an overflow in ms);
- *  - anything after a valid unit ("10sx") is accepted with a WARNING;
+ *  - anything after a valid unit ("10sx") is accepted with a WARNING, printed
+ *    even when the value then overflows ("99999999dx": warning, then the
+ *    keyword's "timer overflow" alert);
  *  - the maximum is 2^31-1 in the output unit ("timer overflow");
  *  - sizes take k/m/g (either case), 1024-based, unsigned 32-bit: "4g",
  *    "4194304k" and "4294967296" are refused by naming the character where the
  *    overflow was detected ('g', 'k', '6').
  */
+import type { PlaceStyle } from './diagnostics.js';
 
 export type ParseResult<T> =
   | { ok: true; value: T; warning?: string }
-  | { ok: false; badChar?: string; overflow?: boolean; underflow?: boolean; empty?: boolean };
+  /** `warning` only comes with `overflow`/`underflow`: parse_time_err() warns about a trailing character before it checks the range. */
+  | { ok: false; badChar?: string; overflow?: boolean; underflow?: boolean; empty?: boolean; warning?: string };
 
 /** The units of configuration.txt §2.5. */
 export type TimeUnit = 'us' | 'ms' | 's' | 'm' | 'h' | 'd';
@@ -110,8 +114,10 @@ function parseTimeCore(text: string, defaultUnit: TimeUnit, outUnit: TimeUnit): 
   }
   const num = (((value * ((imult * omult) & U64)) & U64) + ((idiv * odiv - 1n) & U64)) & U64;
   const result = num / ((idiv * odiv) & U64);
-  if (result >= 0x80000000n) return { ok: false, overflow: true };
-  if (result === 0n && value !== 0n) return { ok: false, underflow: true };
+  // tools.c 2.6 prints the trailing-character warning before the range checks.
+  const warned = warning === undefined ? {} : { warning };
+  if (result >= 0x80000000n) return { ok: false, overflow: true, ...warned };
+  if (result === 0n && value !== 0n) return { ok: false, underflow: true, ...warned };
   return warning === undefined ? { ok: true, value: Number(result) } : { ok: true, value: Number(result), warning };
 }
 
@@ -169,6 +175,21 @@ export function timeoutErrorMessage(r: Exclude<ParseResult<number>, { ok: true }
   if (r.underflow === true) return `timer underflow in argument '${text}' to '${keyword}' (minimum non-null value is 1 ms)`;
   if (r.empty === true) return `'${keyword}' expects an integer value (in milliseconds)`;
   return `unexpected character '${r.badChar ?? ''}' in '${keyword}'`;
+}
+
+/** Where parse_time_err() prints its own warning: the context of the line being parsed. */
+export interface TimeWarningSink {
+  warning(code: string, message: string, style?: PlaceStyle): void;
+}
+
+/**
+ * Reports the warning parse_time_err() prints itself for a character after
+ * the unit ("10sx"). tools.c prints it with ha_warning(), so haproxy shows no
+ * place ("[WARNING] (pid) : config : unexpected character 'x' after the
+ * timer value '10sx', ..."), before the keyword's own message if any.
+ */
+export function reportTimeWarning(sink: TimeWarningSink, r: ParseResult<number>): void {
+  if (r.warning !== undefined) sink.warning('CFG_TIME_TRAILING_CHAR', r.warning, 'none');
 }
 
 /** Formats milliseconds with the largest exact unit (d, h, m, s), else "Nms"; 0 gives "0". */

@@ -49,12 +49,42 @@
  * (`chunkHeader(n)`, `CHUNK_END`, `LAST_CHUNK`), so a stream can send the head
  * in one write and then forward the `onData` slices without copying.
  *
- * ## Differences from haproxy
- * An error inside a line is only detected once the line's LF has arrived
- * (haproxy sees it byte by byte); the verdict is the same, it may come later
- * for a client that sends half a line and waits.
+ * The parser writes into `buf` in one case only: the CR and LF of an
+ * obs-fold line become spaces, as in haproxy.
+ *
+ * ## Differences from haproxy (docs/errors/http.md)
+ * - An error inside a line is only detected once the line's LF has arrived
+ *   (haproxy sees it byte by byte); same verdict, maybe later for a client
+ *   that sends half a line and waits.
+ * - A Content-Length of 2^64 or more that haproxy wraps (and then frames the
+ *   body with the wrapped value) is refused: that desync is a smuggling vector.
+ * - Request trailer names follow the header-name rules; haproxy 2.6.12 is
+ *   timing-dependent there.
  */
 import { H1Error, type H1ErrorCode } from './h1-errors.js';
+import {
+  authorityError,
+  bytesEqI,
+  CHUNK_SIZE_LIMIT,
+  COLON,
+  CR,
+  FieldState,
+  HEX,
+  hasToken,
+  HT,
+  isDigit,
+  isVer11,
+  LF,
+  methodCode,
+  nameEq,
+  parseConnection,
+  parseContentLength,
+  parseTransferEncoding,
+  SP,
+  targetForm,
+  TOKEN,
+  VER,
+} from './h1-fields.js';
 import {
   BODY_CHUNKED,
   BODY_LENGTH,
@@ -69,33 +99,26 @@ import {
   METHOD_DELETE,
   METHOD_GET,
   METHOD_HEAD,
-  METHOD_OPTIONS,
-  METHOD_OTHER,
-  METHOD_POST,
-  METHOD_PUT,
-  METHOD_TRACE,
   MSG_CHUNKED,
   MSG_CLEN,
-  MSG_CONN_CLOSE,
-  MSG_CONN_KEEPALIVE,
   MSG_CONN_UPGRADE,
   MSG_FORCE_CLOSE,
   MSG_HAS_UPGRADE,
   MSG_HTTP09,
   MSG_INTERIM,
   MSG_SWITCHING,
-  MSG_TE_CHUNKED,
   MSG_TE_OTHER,
   MSG_UPGRADE_WEBSOCKET,
   MSG_VER_11,
   MSG_WS_KEY,
   MSG_XFER_ENC,
   TARGET_ABSOLUTE,
-  TARGET_ASTERISK,
   TARGET_AUTHORITY,
-  TARGET_ORIGIN,
 } from './h1-head.js';
 
+export { haproxyContentLength } from './h1-fields.js';
+
+/** Parser settings: the haproxy tunables that bound a message, and the relaxed mode. */
 export interface H1ParserOptions {
   /** Which messages this parser reads. */
   readonly kind: 'request' | 'response';
@@ -136,35 +159,6 @@ export function requestInfo(req: H1Head): number {
   if (req.flags & MSG_CONN_UPGRADE) f |= REQ_UPGRADE;
   return f;
 }
-
-// ---- byte classes (RFC 9110 §5.6.2 tchar; haproxy's HTTP_FLG_VER) ----------
-
-const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
-
-/** haproxy accepts only these in a version: the letters of "HTTP", '/', '.', digits. */
-const VER = new Uint8Array(256);
-for (const c of 'HTP/.0123456789') VER[c.charCodeAt(0)] = 1;
-
-/** Hex digit values, -1 elsewhere. */
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) {
-  HEX[0x41 + c] = 10 + c;
-  HEX[0x61 + c] = 10 + c;
-}
-
-const CR = 13;
-const LF = 10;
-const SP = 32;
-const HT = 9;
-const COLON = 58;
-
-/** haproxy's chunk-size guard (h1_parse_chunk_size): at most 13 hex digits' worth, < 2^52. */
-const CHUNK_SIZE_LIMIT = 2 ** 52;
 
 // parser states
 const ST_HEAD = 0;
@@ -224,6 +218,8 @@ export class H1Parser {
   /** Next CR at or after some position (cache for the bare-CR check), -2 when unknown. */
   private crPos = -2;
   private crBuf: Buffer | null = null;
+  /** Scratch state of the field-value parsers. */
+  private readonly fs = new FieldState();
 
   constructor(opts: H1ParserOptions, events: H1Events) {
     this.isResponse = opts.kind === 'response';
@@ -297,17 +293,15 @@ export class H1Parser {
       switch (this.state) {
         case ST_HEAD: {
           const r = this.parseHead(buf, p, end);
-          if (r < 0) return r === -1 ? -1 : p - start + (-r - 2);
+          if (r < 0) return -1;
           if (r === 0) return this.hs === HS_FRESH ? this.hPos - start : this.hMsgStart - start;
           p = r;
           const h = this.head;
           const go = ev.onHead(h);
-          if (this.state === ST_ERROR) return -1;
           if (h.flags & MSG_INTERIM) {
             this.hs = HS_FRESH;
-          } else {
-            this.startBody(h);
-            if (this.state === ST_HEAD && !this.endMessage()) return p - start;
+          } else if (this.startBody(h) && !this.endMessage()) {
+            return p - start;
           }
           if (go === false) return p - start;
           break;
@@ -387,31 +381,31 @@ export class H1Parser {
     return -1;
   }
 
-  /** Picks the body state after a final head. */
-  private startBody(h: H1Head): void {
+  /** Picks the body state after a final head; true when the message is already complete. */
+  private startBody(h: H1Head): boolean {
     switch (h.bodyKind) {
       case BODY_LENGTH:
-        if (h.contentLength === 0) {
-          this.state = ST_HEAD;
-          this.hs = HS_FRESH;
-        } else {
+        if (h.contentLength > 0) {
           this.remaining = h.contentLength;
           this.state = ST_LENGTH;
+          return false;
         }
         break;
       case BODY_CHUNKED:
         this.state = ST_CHUNK_SIZE;
-        break;
+        return false;
       case BODY_UNTIL_CLOSE:
         this.state = ST_UNTIL_CLOSE;
-        break;
+        return false;
       case BODY_TUNNEL:
         this.state = ST_TUNNEL;
-        break;
+        return false;
       default:
-        this.state = ST_HEAD;
-        this.hs = HS_FRESH;
+        break;
     }
+    this.state = ST_HEAD;
+    this.hs = HS_FRESH;
+    return true;
   }
 
   // ---- chunked framing ----------------------------------------------------------
@@ -475,6 +469,8 @@ export class H1Parser {
    */
   private parseHead(buf: Buffer, p: number, end: number): number {
     const h = this.head;
+    // the bytes after `end` may have changed since the last call
+    this.crPos = -2;
     if (this.hs === HS_FRESH) {
       // RFC 9112 §2.2: empty lines before the start line are ignored (haproxy H1_MSG_RQBEFORE / RPBEFORE).
       while (p < end) {
@@ -495,9 +491,7 @@ export class H1Parser {
       this.hHtx = 0;
       this.crPos = -2;
       const le = this.lineEnd(buf, p, end);
-      if (le < 0) return this.headIncomplete(p, end);
-      const lf = le >> 1 === 0 ? 0 : 0; // placeholder to keep types simple
-      void lf;
+      if (le < 0) return this.headIncomplete(end);
       const r = this.isResponse ? this.statusLine(buf, p, le) : this.requestLine(buf, p, le);
       if (r < 0) return -1;
       this.hPos = this.afterLine(buf, le);
@@ -525,6 +519,7 @@ export class H1Parser {
   /** The trailer section after the last chunk (header-only, no field semantics). */
   private parseTrailers(buf: Buffer, p: number, end: number): number {
     const t = this.trailers;
+    this.crPos = -2;
     if (this.hs === HS_FRESH) {
       t.reset(buf, p);
       this.hMsgStart = p;
@@ -566,8 +561,7 @@ export class H1Parser {
     return buf[le] === CR ? le + 2 : le + 1;
   }
 
-  private headIncomplete(p: number, end: number): number {
-    void p;
+  private headIncomplete(end: number): number {
     if (end - this.hMsgStart >= this.bufsize) {
       return this.fail(this.state === ST_TRAILERS ? 'H1_TRAILERS_TOO_LARGE' : 'H1_HEAD_TOO_LARGE', end);
     }
@@ -592,16 +586,19 @@ export class H1Parser {
    */
   private fieldLines(h: H1Head, buf: Buffer, end: number, trailers: boolean): number {
     let p = this.hPos;
-    const strict = !this.acceptInvalid;
+    // Trailer names follow the header rules. haproxy 2.6.12 is not consistent there: a request
+    // trailer name with a bad character is refused or accepted depending on timing (observed
+    // either way, with or without accept-invalid), response trailer names are never checked.
+    const strict = !this.acceptInvalid && !(trailers && this.isResponse);
     for (;;) {
       if (p >= end) {
         this.hPos = p;
-        return this.headIncomplete(p, end);
+        return this.headIncomplete(end);
       }
       const le = this.lineEnd(buf, p, end);
       if (le < 0) {
         this.hPos = p;
-        return this.headIncomplete(p, end);
+        return this.headIncomplete(end);
       }
       const c0 = buf[p] ?? 0;
       if (le === p) {
@@ -659,11 +656,9 @@ export class H1Parser {
       if (this.hasCR(buf, vs, le)) return this.fail('H1_BARE_CR', vs);
       let ve = le;
       while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HT)) ve--;
+      // Dropped duplicates do not count against maxhdr (haproxy skips them), so
+      // the arrays may hold more lines than maxFields; the head size bounds them.
       const k = h.count;
-      if (k >= this.maxFields + 1 || k >= 65535) {
-        // far more lines than can ever be kept (dropped duplicates included)
-        return this.fail(trailers ? 'H1_TOO_MANY_TRAILERS' : 'H1_TOO_MANY_HEADERS', p);
-      }
       h.ensureCapacity(k + 1);
       const o = k * 4;
       h.hdr[o] = p;
@@ -676,6 +671,12 @@ export class H1Parser {
       this.hPendingLe = le;
       p = this.afterLine(buf, le);
     }
+  }
+
+  private fieldFailed(): false {
+    const fs = this.fs;
+    this.fail(fs.error ?? 'H1_INVALID_HEADER_NAME', fs.errorAt, fs.detail);
+    return false;
   }
 
   /**
@@ -695,13 +696,13 @@ export class H1Parser {
       const nlen = ne - ns;
       const c0 = LOWER[buf[ns] ?? 0];
       if (nlen === 17 && c0 === 0x74 && nameEq(buf, ns, 'transfer-encoding')) {
-        if (!this.transferEncoding(h, buf, vs, ve)) return false;
+        if (!parseTransferEncoding(h, buf, vs, ve, this.isResponse, this.fs)) return this.fieldFailed();
       } else if (nlen === 14 && c0 === 0x63 && nameEq(buf, ns, 'content-length')) {
-        const r = this.contentLength(h, buf, vs, ve);
-        if (r < 0) return false;
+        const r = parseContentLength(h, buf, vs, ve, this.fs);
+        if (r < 0) return this.fieldFailed();
         // haproxy keeps the cleaned last value ("3, 3" -> "3")
-        vs = this.clStart;
-        ve = this.clEnd;
+        vs = this.fs.clStart;
+        ve = this.fs.clEnd;
         hdr[o + 2] = vs;
         hdr[o + 3] = ve;
         valueLen = ve - vs;
@@ -710,7 +711,7 @@ export class H1Parser {
           return true;
         }
       } else if (nlen === 10 && c0 === 0x63 && nameEq(buf, ns, 'connection')) {
-        const kept = this.connection(h, buf, vs, ve);
+        const kept = parseConnection(h, buf, vs, ve);
         if (kept < 0) {
           h.hdrFlags[k] = HDR_DROPPED;
           return true;
@@ -744,132 +745,6 @@ export class H1Parser {
     }
     this.hHtx += ne - ns + valueLen;
     return true;
-  }
-
-  private clStart = 0;
-  private clEnd = 0;
-
-  /**
-   * haproxy h1_parse_cont_len_header(): a comma-separated list of digits,
-   * all equal to each other and to any previous Content-Length, at most
-   * 2^64-1. Returns 1 to keep the field, 0 to drop it (a duplicate), -1 on
-   * error. Sets clStart/clEnd to the last value.
-   */
-  private contentLength(h: H1Head, buf: Buffer, vs: number, ve: number): number {
-    const notFirst = (h.flags & MSG_CLEN) !== 0;
-    let w = vs;
-    for (;;) {
-      if (w >= ve) {
-        this.fail('H1_INVALID_CONTENT_LENGTH', w, 'empty Content-Length value');
-        return -1;
-      }
-      const c = buf[w] ?? 0;
-      if (c === SP || c === HT || c === CR || c === LF) {
-        w++;
-        continue;
-      }
-      let n = w;
-      while (n < ve && (buf[n] ?? 0) - 0x30 >= 0 && (buf[n] ?? 0) - 0x30 <= 9) n++;
-      if (n === w) {
-        this.fail('H1_INVALID_CONTENT_LENGTH', w);
-        return -1;
-      }
-      // value bound: 2^64 - 1 (haproxy's overflow checks on an unsigned 64-bit)
-      let z = w;
-      while (z < n - 1 && buf[z] === 0x30) z++;
-      const digits = n - z;
-      if (digits > 20 || (digits === 20 && buf.toString('latin1', z, n) > '18446744073709551615')) {
-        this.fail('H1_INVALID_CONTENT_LENGTH', w, 'Content-Length above 2^64-1');
-        return -1;
-      }
-      const value = Number(buf.toString('latin1', z, n));
-      const wordEnd = n;
-      while (n < ve && (buf[n] === SP || buf[n] === HT)) n++;
-      if (n < ve && buf[n] !== 0x2c) {
-        this.fail('H1_INVALID_CONTENT_LENGTH', n);
-        return -1;
-      }
-      if (h.flags & MSG_CLEN) {
-        if (!sameDigits(buf, this.clCanonStart, this.clCanonEnd, z, wordEnd)) {
-          this.fail('H1_CONFLICTING_CONTENT_LENGTH', w);
-          return -1;
-        }
-      } else {
-        this.clCanonStart = z;
-        this.clCanonEnd = wordEnd;
-      }
-      h.flags |= MSG_CLEN;
-      h.contentLength = value;
-      this.clStart = w;
-      this.clEnd = wordEnd;
-      if (n >= ve) break;
-      w = n + 1;
-    }
-    return notFirst ? 0 : 1;
-  }
-
-  /** The first Content-Length's digits without leading zeros, for the equality checks. */
-  private clCanonStart = 0;
-  private clCanonEnd = 0;
-
-  /**
-   * haproxy h1_parse_xfer_enc_header(): chunked must be the last coding, at
-   * most once; on requests nothing may follow it (RFC 9112 §6.3).
-   */
-  private transferEncoding(h: H1Head, buf: Buffer, vs: number, ve: number): boolean {
-    h.flags |= MSG_XFER_ENC;
-    let w = vs - 1;
-    while (++w < ve) {
-      const c = buf[w];
-      if (c === SP || c === HT || c === CR || c === LF) continue;
-      const n = valueEnd(buf, w, ve);
-      let e = n;
-      while (e > w && isLws(buf[e - 1] ?? 0)) e--;
-      h.flags &= ~MSG_CHUNKED;
-      if (e - w === 7 && nameEq(buf, w, 'chunked')) {
-        if (h.flags & MSG_TE_CHUNKED) {
-          this.fail('H1_INVALID_TRANSFER_ENCODING', w, 'chunked applied twice');
-          return false;
-        }
-        h.flags |= MSG_CHUNKED | MSG_TE_CHUNKED;
-      } else {
-        if (!this.isResponse && h.flags & MSG_TE_CHUNKED) {
-          this.fail('H1_INVALID_TRANSFER_ENCODING', w, 'a transfer-coding after chunked');
-          return false;
-        }
-        h.flags |= MSG_TE_OTHER;
-      }
-      w = n;
-    }
-    return true;
-  }
-
-  /**
-   * haproxy h1_parse_connection_header(): records close / keep-alive /
-   * upgrade. Returns the length of the value once close and keep-alive are
-   * removed (tokens joined by ", "), or -1 when nothing is left (dropped).
-   */
-  private connection(h: H1Head, buf: Buffer, vs: number, ve: number): number {
-    let kept = 0;
-    let keptTokens = 0;
-    let w = vs - 1;
-    while (++w < ve) {
-      const c = buf[w] ?? 0;
-      if (isLws(c)) continue;
-      const n = valueEnd(buf, w, ve);
-      let e = n;
-      while (e > w && isLws(buf[e - 1] ?? 0)) e--;
-      const len = e - w;
-      if (len === 10 && nameEq(buf, w, 'keep-alive')) h.flags |= MSG_CONN_KEEPALIVE;
-      else if (len === 5 && nameEq(buf, w, 'close')) h.flags |= MSG_CONN_CLOSE;
-      else {
-        if (len === 7 && nameEq(buf, w, 'upgrade')) h.flags |= MSG_CONN_UPGRADE;
-        kept += (keptTokens > 0 ? 2 : 0) + len;
-        keptTokens++;
-      }
-      w = n;
-    }
-    return keptTokens === 0 ? -1 : kept;
   }
 
   // ---- start lines ----------------------------------------------------------------
@@ -1028,7 +903,7 @@ export class H1Parser {
       h.flags |= MSG_FORCE_CLOSE;
     }
     if (h.targetForm === TARGET_ABSOLUTE || h.targetForm === TARGET_AUTHORITY || h.method === METHOD_CONNECT) {
-      const bad = this.checkAuthority(h);
+      const bad = authorityError(h);
       if (bad !== null && strict) return this.fail(bad, h.targetStart);
     }
     if (!this.checkSize(h)) return -1;
@@ -1065,6 +940,12 @@ export class H1Parser {
     if (h.flags & MSG_TE_OTHER) return this.fail('H1_UNSUPPORTED_TRANSFER_ENCODING', h.start);
     const s = h.status;
     const info = this.reqInfo;
+    if (s < 200 || s === 204) {
+      // mux_h1.c (h1_format_htx_msg): no Content-Length / Transfer-Encoding is written for
+      // 1xx, 204, or a status below 100, even though the latter's body is still framed by them.
+      this.dropNamed(h, 'content-length');
+      this.dropNamed(h, 'transfer-encoding');
+    }
     if (s === 101) {
       // mux_h1.c: a 101 needs a request that asked for it and Connection: upgrade in the response.
       if (!(info & REQ_UPGRADE) || !(h.flags & MSG_CONN_UPGRADE)) return this.fail('H1_UNEXPECTED_SWITCHING_PROTOCOLS', h.statusStart);
@@ -1079,9 +960,6 @@ export class H1Parser {
       return h.end;
     }
     if (s === 204) {
-      // haproxy does not forward Content-Length or Transfer-Encoding on a 204 (RFC 9110 §8.6).
-      this.dropNamed(h, 'content-length');
-      this.dropNamed(h, 'transfer-encoding');
       h.bodyKind = BODY_NONE;
       return h.end;
     }
@@ -1097,201 +975,5 @@ export class H1Parser {
     else if (h.flags & MSG_CLEN) h.bodyKind = BODY_LENGTH;
     else h.bodyKind = BODY_UNTIL_CLOSE;
     return h.end;
-  }
-
-  /**
-   * haproxy h1_validate_connect_authority() / h1_validate_mismatch_authority():
-   * the authority of a CONNECT or absolute-form target against Host.
-   * Returns the error code, or null when they agree.
-   */
-  private checkAuthority(h: H1Head): H1ErrorCode | null {
-    const buf = h.buf;
-    const ts = h.targetStart;
-    const te = h.targetEnd;
-    // http_parse_scheme / http_parse_authority (no userinfo)
-    let schemeEnd = -1;
-    let a = ts;
-    if (h.targetForm === TARGET_ABSOLUTE) {
-      schemeEnd = buf.indexOf('://', ts, 'latin1');
-      a = schemeEnd + 3;
-    } else if (h.targetForm !== TARGET_AUTHORITY) {
-      return h.method === METHOD_CONNECT ? 'H1_INVALID_CONNECT_AUTHORITY' : null;
-    }
-    let as = a;
-    let ae = a;
-    while (ae < te && buf[ae] !== 0x2f) {
-      if (buf[ae] === 0x40) as = ae + 1;
-      ae++;
-    }
-    const hi = h.hostIndex;
-    const hs = hi >= 0 ? (h.hdr[hi * 4 + 2] ?? 0) : 0;
-    const he = hi >= 0 ? (h.hdr[hi * 4 + 3] ?? 0) : 0;
-    if (h.method === METHOD_CONNECT) {
-      const up = hostPort(buf, as, ae);
-      if (up < 0 || up === ae) return 'H1_INVALID_CONNECT_AUTHORITY';
-      if (hi < 0) return null;
-      const hp = hostPort(buf, hs, he);
-      if (hp >= 0 && hp < he) {
-        if (!bytesEqI(buf, hs, hp - 1, as, up - 1) || !bytesEqI(buf, hp, he, up, ae)) return 'H1_INVALID_CONNECT_AUTHORITY';
-        // the Host port is the default one: haproxy normalizes Host to the bare host name
-        if (isDefaultPort(buf, -1, -1, up, ae)) h.hdr[hi * 4 + 3] = hp - 1;
-        return null;
-      }
-      const hostEnd = hp >= 0 ? hp - 1 : he;
-      if (!isDefaultPort(buf, -1, -1, up, ae) || !bytesEqI(buf, hs, hostEnd, as, up - 1)) return 'H1_INVALID_CONNECT_AUTHORITY';
-      return null;
-    }
-    if (hi < 0 || ae === as) return null;
-    if (bytesEqI(buf, as, ae, hs, he)) return null;
-    if (schemeEnd < 0) return 'H1_AUTHORITY_MISMATCH';
-    const up = hostPort(buf, as, ae);
-    const hp = hostPort(buf, hs, he);
-    if (up < 0 && hp < 0) return 'H1_AUTHORITY_MISMATCH';
-    if (up >= 0 && !isDefaultPort(buf, ts, schemeEnd, up, ae)) return 'H1_AUTHORITY_MISMATCH';
-    if (hp >= 0 && !isDefaultPort(buf, ts, schemeEnd, hp, he)) return 'H1_AUTHORITY_MISMATCH';
-    const uhEnd = up >= 0 ? up - 1 : ae;
-    const hhEnd = hp >= 0 ? hp - 1 : he;
-    return bytesEqI(buf, as, uhEnd, hs, hhEnd) ? null : 'H1_AUTHORITY_MISMATCH';
-  }
-}
-
-// ---- helpers ---------------------------------------------------------------------
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function isLws(c: number): boolean {
-  return c === SP || c === HT || c === CR || c === LF;
-}
-
-/** haproxy's H1_MF_VER_11 test on an 8-byte version: major > 1, or 1 and minor >= 1 (byte comparisons). */
-function isVer11(buf: Buffer, vs: number): boolean {
-  const major = buf[vs + 5] ?? 0;
-  return major > 0x31 || (major === 0x31 && (buf[vs + 7] ?? 0) >= 0x31);
-}
-
-/** Case-insensitive comparison of buf[p, p + lower.length) with a lowercase literal. */
-function nameEq(buf: Buffer, p: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    if (LOWER[buf[p + i] ?? 0] !== lower.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
-/** Case-insensitive equality of two byte ranges. */
-function bytesEqI(buf: Buffer, as: number, ae: number, bs: number, be: number): boolean {
-  if (ae - as !== be - bs) return false;
-  for (let i = 0; i < ae - as; i++) {
-    if (LOWER[buf[as + i] ?? 0] !== LOWER[buf[bs + i] ?? 0]) return false;
-  }
-  return true;
-}
-
-/** Equality of two digit strings, ignoring leading zeros on the second. */
-function sameDigits(buf: Buffer, as: number, ae: number, bs: number, be: number): boolean {
-  if (ae - as !== be - bs) return false;
-  return buf.compare(buf, as, ae, bs, be) === 0;
-}
-
-/** haproxy http_find_hdr_value_end(): the next comma outside a quoted string. */
-function valueEnd(buf: Buffer, s: number, e: number): number {
-  let quoted = false;
-  let qdpair = false;
-  for (; s < e; s++) {
-    const c = buf[s];
-    if (qdpair) qdpair = false;
-    else if (quoted) {
-      if (c === 0x5c) qdpair = true;
-      else if (c === 0x22) quoted = false;
-    } else if (c === 0x22) quoted = true;
-    else if (c === 0x2c) return s;
-  }
-  return s;
-}
-
-/** Whether the comma-separated list buf[vs, ve) holds `lower` as a whole token (case-insensitive). */
-function hasToken(buf: Buffer, vs: number, ve: number, lower: string): boolean {
-  let w = vs - 1;
-  while (++w < ve) {
-    if (isLws(buf[w] ?? 0)) continue;
-    const n = valueEnd(buf, w, ve);
-    let e = n;
-    while (e > w && isLws(buf[e - 1] ?? 0)) e--;
-    if (e - w === lower.length && nameEq(buf, w, lower)) return true;
-    w = n;
-  }
-  return false;
-}
-
-/**
- * haproxy http_get_host_port(): the offset of the port after the last ':'
- * when only digits follow it (possibly none), or -1.
- */
-function hostPort(buf: Buffer, s: number, e: number): number {
-  let p = e;
-  while (p > s && isDigit(buf[p - 1] ?? 0)) p--;
-  if (p > s && buf[p - 1] === COLON) return p;
-  return -1;
-}
-
-/**
- * haproxy http_is_default_port(): an empty port is the default; without a
- * scheme 80 and 443 are; http -> 80, https -> 443.
- */
-function isDefaultPort(buf: Buffer, ss: number, se: number, ps: number, pe: number): boolean {
-  const len = pe - ps;
-  if (len === 0) return true;
-  const is80 = len === 2 && buf[ps] === 0x38 && buf[ps + 1] === 0x30;
-  const is443 = len === 3 && buf[ps] === 0x34 && buf[ps + 1] === 0x34 && buf[ps + 2] === 0x33;
-  if (ss < 0) return is80 || is443;
-  if (se - ss === 4 && nameEq(buf, ss, 'http')) return is80;
-  if (se - ss === 5 && nameEq(buf, ss, 'https')) return is443;
-  return false;
-}
-
-/** The request-target form (haproxy http_uri_parser_init / http_parse_scheme). */
-function targetForm(buf: Buffer, s: number, e: number): number {
-  if (s >= e) return TARGET_ORIGIN;
-  const c = buf[s] ?? 0;
-  if (c === 0x2f) return TARGET_ORIGIN;
-  if (c === 0x2a) return TARGET_ASTERISK;
-  if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) {
-    let p = s + 1;
-    while (p < e) {
-      const d = buf[p] ?? 0;
-      if ((d | 0x20) >= 0x61 && (d | 0x20) <= 0x7a) p++;
-      else if (isDigit(d) || d === 0x2b || d === 0x2d || d === 0x2e) p++;
-      else break;
-    }
-    if (p + 2 < e + 0 && buf[p] === COLON && buf[p + 1] === 0x2f && buf[p + 2] === 0x2f) return TARGET_ABSOLUTE;
-    if (p + 3 === e + 0 && buf[p] === COLON && buf[p + 1] === 0x2f && buf[p + 2] === 0x2f) return TARGET_ABSOLUTE;
-  }
-  return TARGET_AUTHORITY;
-}
-
-/** haproxy find_http_meth(): the well-known methods, case-sensitive. */
-function methodCode(buf: Buffer, s: number, e: number): number {
-  const len = e - s;
-  const c = buf[s];
-  switch (len) {
-    case 3:
-      if (c === 0x47 && buf[s + 1] === 0x45 && buf[s + 2] === 0x54) return METHOD_GET;
-      if (c === 0x50 && buf[s + 1] === 0x55 && buf[s + 2] === 0x54) return METHOD_PUT;
-      return METHOD_OTHER;
-    case 4:
-      if (c === 0x48 && buf[s + 1] === 0x45 && buf[s + 2] === 0x41 && buf[s + 3] === 0x44) return METHOD_HEAD;
-      if (c === 0x50 && buf[s + 1] === 0x4f && buf[s + 2] === 0x53 && buf[s + 3] === 0x54) return METHOD_POST;
-      return METHOD_OTHER;
-    case 5:
-      return buf.toString('latin1', s, e) === 'TRACE' ? METHOD_TRACE : METHOD_OTHER;
-    case 6:
-      return buf.toString('latin1', s, e) === 'DELETE' ? METHOD_DELETE : METHOD_OTHER;
-    case 7: {
-      const m = buf.toString('latin1', s, e);
-      return m === 'CONNECT' ? METHOD_CONNECT : m === 'OPTIONS' ? METHOD_OPTIONS : METHOD_OTHER;
-    }
-    default:
-      return METHOD_OTHER;
   }
 }

@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ActionSpec, FormatValue, HttpReplyData, ParsedAction, RedirectData } from './rule-model.js';
 import { atoi, strtol, type RuleParser } from './rule-parser.js';
 import { checkRegex } from './rule-regex.js';
-import { parseSize, parseTime } from '../config/units.js';
+import { parseSize, parseTime, reportTimeWarning } from '../config/units.js';
 import type { LogFormat } from '../sample/log-format.js';
 import { trackScNumber } from '../tcp/rule-actions.js';
 
@@ -483,6 +483,7 @@ export const httpActions: Record<string, ActionSpec> = {
       if (which !== 'server' && which !== 'tunnel') return p.fail(`'set-timeout' rule supports 'server'/'tunnel' (got '${which}')`);
       const text = p.arg(1);
       const t = parseTime(text);
+      reportTimeWarning(p.ctx, t);
       let value: number | undefined;
       const expressions = [];
       if (t.ok) {
@@ -519,6 +520,7 @@ export const httpActions: Record<string, ActionSpec> = {
         if (v === '') return p.fail(`missing argument for '${a}'`);
         if (a === 'time') {
           const t = parseTime(v);
+          reportTimeWarning(p.ctx, t);
           if (!t.ok) {
             if (t.overflow === true) return p.fail('time overflow (maximum value is 2147483647 ms or ~24.8 days)');
             if (t.underflow === true) return p.fail('time underflow (minimum non-null value is 1 ms)');

@@ -14,6 +14,7 @@ import type { ParseCtx, SampleUsage } from '../sample/types.js';
 import { aclScope, parseCtxFor } from '../config/proxy/general.js';
 import { fingerprintDistance, wordFingerprint } from '../config/suggest.js';
 import type { RuleSetId } from './rule-model.js';
+import { cAtoi, cStrtol } from '../config/global/c-numbers.js';
 
 /** The sample usage (which fetches are valid) of each rule set. */
 const USAGE: Record<RuleSetId, SampleUsage> = {
@@ -218,38 +219,18 @@ export function actionSuggest(word: string, keywords: readonly ListedKeyword[], 
 }
 
 /**
- * C strtol(s, &end, 10): leading spaces, an optional sign, digits. Returns the
- * value (0 when no digit) and the rest of the string after the number.
+ * C strtol(s, &end, base) for the rule parsers, as a JS number: cStrtol()
+ * (src/config/global/c-numbers.ts, saturating like a C long) seen through
+ * Number(), exact below 2^53. Returns the value (0 when no digit) and the
+ * rest of the string after the number.
  */
-export function strtol(s: string, base = 10): { value: number; rest: string } {
-  let i = 0;
-  while (i < s.length && ' \t\n\v\f\r'.includes(s[i]!)) i++;
-  let sign = 1;
-  if (s[i] === '+' || s[i] === '-') {
-    if (s[i] === '-') sign = -1;
-    i++;
-  }
-  if (base === 0 || base === 16) {
-    if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
-      i += 2;
-      base = 16;
-    } else if (base === 0) base = s[i] === '0' ? 8 : 10;
-  }
-  const start = i;
-  let v = 0;
-  for (; i < s.length; i++) {
-    const d = parseInt(s[i]!, base);
-    if (Number.isNaN(d)) break;
-    v = v * base + d;
-  }
-  if (i === start) return { value: 0, rest: s };
-  return { value: sign * v, rest: s.slice(i) };
+export function strtol(s: string, base: 0 | 10 | 16 = 10): { value: number; rest: string } {
+  const r = cStrtol(s, base);
+  return { value: Number(r.value), rest: r.rest };
 }
 
-/** C atoi(): strtol without the end pointer. */
-export function atoi(s: string): number {
-  return strtol(s).value;
-}
+/** C atoi(): `(int)strtol()`, narrowed to 32 bits. */
+export const atoi = cAtoi;
 
 /** Quotes a word for display in a configuration line when it needs it. */
 export function quoteWord(w: string): string {

@@ -8,6 +8,7 @@
  * address), so the same message for the same mistake, printed by the caller
  * as `parsing [f:l] : log : <message>`.
  */
+import { cAtoi } from '../config/global/c-numbers.js';
 import type { LineContext } from '../config/section-registry.js';
 import {
   LOG_FACILITIES, LOG_FORMATS, LOG_LEVELS,
@@ -101,14 +102,6 @@ function parseSample(arg: string): { ok: true; ranges: LogSampleRange[]; size: n
   return { ok: true, ranges, size: sz.value };
 }
 
-/** C's atoi() for the `len` argument. */
-function atoi(text: string): number {
-  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)/.exec(text);
-  if (m === null) return 0;
-  const v = Number(m[2]!.slice(0, 12));
-  return m[1] === '-' ? -v : v;
-}
-
 /**
  * Parses a log line's words (`words[0]` is `log`, or `no`/`default` then
  * `log`) without touching any model. `log global` and `no log` are returned
@@ -138,7 +131,7 @@ export function parseLogWords(words: readonly string[], inGlobal: boolean): LogL
   let cur = 2;
   let maxLength = DEFAULT_LOG_LENGTH;
   if (arg(cur) === 'len') {
-    const len = atoi(arg(cur + 1));
+    const len = cAtoi(arg(cur + 1));
     if (len < 80 || len > 65535) return { ok: false, message: `invalid log length '${arg(cur + 1)}', must be between 80 and 65535` };
     maxLength = len;
     cur += 2;

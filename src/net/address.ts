@@ -11,6 +11,7 @@
  */
 import { fstatSync } from 'node:fs';
 import type { AddressFamily, SocketAddress } from '../config/model/address.js';
+import { cAtoi } from '../config/global/c-numbers.js';
 import { resolveHostSync, type HostResolver, type ResolveFamily } from './resolve-sync.js';
 
 export type { SocketAddress };
@@ -82,17 +83,6 @@ function flagsFor(purpose: AddressPurpose): Flags {
       // "addr", "agent-addr": PA_O_RESOLVE | PA_O_PORT_OK | PA_O_STREAM | PA_O_CONNECT
       return { ...f, connect: true };
   }
-}
-
-/** C's atoi(): optional blanks and sign, leading digits, wrapped to a 32-bit int like glibc's (int)strtol(). */
-export function cAtoi(text: string): number {
-  const m = /^[\t\n\v\f\r ]*([+-]?)(\d*)/.exec(text);
-  if (m === null || m[2] === '') return 0;
-  let v = BigInt(m[2]!);
-  const LONG_MAX = (1n << 63n) - 1n;
-  if (v > LONG_MAX) v = m[1] === '-' ? -(1n << 63n) : LONG_MAX; // strtol saturates
-  else if (m[1] === '-') v = -v;
-  return Number(BigInt.asIntN(32, v));
 }
 
 /** glibc inet_pton(AF_INET): exactly four decimal octets, no leading zeros. */

@@ -20,7 +20,7 @@ import { parseAddress, type AddressOptions } from './address.js';
 import { bindOptions, TLS_VERSIONS } from './bind-options.js';
 import { cipherSuitesUsable, ciphersUsable, curvesUsable } from './tls-files.js';
 
-export { bindOptions, globalBase, loadCaLike, parseProcessNumber } from './bind-options.js';
+export { bindOptions, globalBase, loadCaLike } from './bind-options.js';
 export type { BindOption, BindOptionContext, BindOptionResult } from './bind-options.js';
 
 const byName = new Map(bindOptions.map((o) => [o.name, o]));
@@ -57,7 +57,9 @@ export function parseBindOptions(
     const args = words.slice(i + 1, i + 1 + opt.skip);
     const r = opt.parse({ ctx, bind, proxy, words, index: i, arg: words[i + 1] ?? '' });
     if (typeof r === 'string') {
-      ctx.alert('BIND_BAD_OPTION', r === '' ? `${label} : error encountered while processing '${name}'.` : `${label} : ${r}`);
+      // bind_parse_args_list() passes the text through indent_msg(), which drops a final line feed
+      // (parse_process_number()'s "... from 1 to 64.\n" prints no blank line here, unlike in 'stats socket').
+      ctx.alert('BIND_BAD_OPTION', r === '' ? `${label} : error encountered while processing '${name}'.` : `${label} : ${r.replace(/\n$/, '')}`);
       return false;
     }
     if (r !== undefined && 'warning' in r) ctx.warning('BIND_OPTION_WARNING', `${label} : ${r.warning}`);

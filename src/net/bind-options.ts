@@ -9,8 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { BindConfig, TlsVersion } from '../config/model/bind.js';
 import type { ProxyConfig } from '../config/model/proxy.js';
 import type { LineContext } from '../config/section-registry.js';
-import { parseTime } from '../config/units.js';
-import { cAtoi } from './address.js';
+import { cAtoi, cStrtol, cUint } from '../config/global/c-numbers.js';
+import { systemId } from '../config/global/system-ids.js';
+import { processNumberError } from '../config/global/process-number.js';
+import { parseTime, reportTimeWarning } from '../config/units.js';
 import { checkCaFile, checkCrt, checkTicketKeys, strerror, withBase } from './tls-files.js';
 
 /** What a bind option parser gets. */
@@ -42,9 +44,6 @@ export interface BindOption {
 const LANDS_TLS = 'lands with TLS';
 const LANDS_SOCKOPT = 'needs socket options Node does not expose, see docs/bind-options.md';
 
-/** glibc-like C `atol()` narrowed to a C int. */
-const atol = cAtoi;
-
 function missing(c: BindOptionContext): boolean {
   return c.arg === '';
 }
@@ -57,36 +56,6 @@ export const TLS_VERSIONS: readonly TlsVersion[] = ['SSLv3', 'TLSv1.0', 'TLSv1.1
 const VERSION_WORD: Record<string, TlsVersion> = {
   sslv3: 'SSLv3', tlsv10: 'TLSv1.0', tlsv11: 'TLSv1.1', tlsv12: 'TLSv1.2', tlsv13: 'TLSv1.3',
 };
-
-/** /etc/passwd and /etc/group, the "files" source of getpwnam()/getgrnam(). */
-function systemNameExists(file: '/etc/passwd' | '/etc/group', name: string): boolean {
-  try {
-    return readFileSync(file, 'utf8').split('\n').some((l) => l.split(':')[0] === name);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * haproxy's parse_process_number() (src/cfgparse.c): `all`, `odd`, `even`,
- * `N` or `N-M` between 1 and `max`. Returns the error text or undefined.
- */
-export function parseProcessNumber(arg: string, max: number): string | undefined {
-  if (arg === 'all' || arg === 'odd' || arg === 'even') return undefined;
-  let dash = -1;
-  for (let i = 0; i < arg.length; i++) {
-    const ch = arg[i]!;
-    if (ch === '-' && dash < 0) dash = i;
-    else if (ch < '0' || ch > '9') return `'${arg}' is not a valid number/range.`;
-  }
-  // str2uic(): leading digits only
-  let low = cAtoi(arg) >>> 0;
-  let high = low;
-  if (dash >= 0) high = dash + 1 >= arg.length ? max : cAtoi(arg.slice(dash + 1)) >>> 0;
-  if (high < low) [low, high] = [high, low];
-  if (low < 1 || low > max) return `'${arg}' is not a valid number/range. It supports numbers from 1 to ${max}.`;
-  return undefined;
-}
 
 const MAX_THREADS = 64;
 const MAX_TGROUPS = 1;
@@ -130,7 +99,7 @@ export const bindOptions: readonly BindOption[] = [
     name: 'backlog', skip: 1, pending: 'lands with listener tuning',
     parse: (c) => {
       if (missing(c)) return `'backlog' : missing value`;
-      const v = atol(c.arg);
+      const v = cAtoi(c.arg);
       if (v < 0) return `'backlog' : invalid value ${v}, must be > 0`;
       c.bind.backlog = v;
       return undefined;
@@ -158,7 +127,7 @@ export const bindOptions: readonly BindOption[] = [
     name: 'maxconn', skip: 1, pending: 'lands with listener limits',
     parse: (c) => {
       if (missing(c)) return `'maxconn' : missing value`;
-      const v = atol(c.arg);
+      const v = cAtoi(c.arg);
       if (v < 0) return `'maxconn' : invalid value ${v}, must be >= 0`;
       c.bind.maxconn = v;
       return undefined;
@@ -176,7 +145,7 @@ export const bindOptions: readonly BindOption[] = [
     name: 'nice', skip: 1, pending: 'lands with the scheduler',
     parse: (c) => {
       if (missing(c)) return `'nice' : missing value`;
-      const v = atol(c.arg);
+      const v = cAtoi(c.arg);
       if (v < -1024 || v > 1024) return `'nice' : invalid value ${v}, allowed range is -1024..1024`;
       return undefined;
     },
@@ -187,10 +156,10 @@ export const bindOptions: readonly BindOption[] = [
       const arg = c.arg;
       const slash = arg.indexOf('/');
       const proc = slash >= 0 ? arg.slice(0, slash) : arg;
-      const e1 = parseProcessNumber(proc, 1);
+      const e1 = processNumberError(proc, 1);
       if (e1 !== undefined) return `'process' : ${e1}`;
       if (slash >= 0) {
-        const e2 = parseProcessNumber(arg.slice(slash + 1), MAX_THREADS);
+        const e2 = processNumberError(arg.slice(slash + 1), MAX_THREADS);
         if (e2 !== undefined) return `'process' : ${e2}`;
       }
       let w = `'process ${arg}' on 'bind' lines is deprecated and will be removed in 2.7.`;
@@ -213,7 +182,7 @@ export const bindOptions: readonly BindOption[] = [
     parse: (c) => {
       if (missing(c)) return `'shards' : missing value`;
       if (c.arg === 'by-thread') return undefined;
-      const v = atol(c.arg);
+      const v = cAtoi(c.arg);
       if (v < 1 || v > MAX_THREADS) return `'shards' : invalid value ${v}, allowed range is 1..${MAX_THREADS} or 'by-thread'`;
       return undefined;
     },
@@ -232,7 +201,7 @@ export const bindOptions: readonly BindOption[] = [
         }
         rest = arg.slice(numLen + 1);
       }
-      const e = parseProcessNumber(rest, MAX_THREADS);
+      const e = processNumberError(rest, MAX_THREADS);
       if (e !== undefined) return `'${rest}' : ${e}`;
       return undefined;
     },
@@ -247,7 +216,7 @@ export const bindOptions: readonly BindOption[] = [
     name: 'mss', skip: 1, pending: LANDS_SOCKOPT,
     parse: (c) => {
       if (missing(c)) return `'mss' : missing MSS value`;
-      const v = Math.abs(atol(c.arg));
+      const v = Math.abs(cAtoi(c.arg));
       if (v < 1 || v > 65535) return `'mss' : expects an MSS with and absolute value between 1 and 65535`;
       return undefined;
     },
@@ -268,6 +237,10 @@ export const bindOptions: readonly BindOption[] = [
     parse: (c) => {
       if (missing(c)) return `'tcp-ut' : missing TCP User Timeout value`;
       const r = parseTime(c.arg, 'ms');
+      reportTimeWarning(c.ctx, r);
+      // cfgparse-tcp.c bind_parse_tcp_ut(): overflow and underflow have their own words
+      if (!r.ok && r.overflow === true) return `timer overflow in argument '${c.arg}' to 'tcp-ut' (maximum value is 2147483647 ms or ~24.8 days)`;
+      if (!r.ok && r.underflow === true) return `timer underflow in argument '${c.arg}' to 'tcp-ut' (minimum non-null value is 1 ms)`;
       if (!r.ok) return `'tcp-ut' : expects a positive delay in milliseconds`;
       return undefined;
     },
@@ -281,7 +254,7 @@ export const bindOptions: readonly BindOption[] = [
     name: 'gid', skip: 1, pending: 'lands with unix socket ownership',
     parse: (c) => {
       if (missing(c)) return `'gid' : missing value`;
-      c.bind.gid = atol(c.arg);
+      c.bind.gid = cAtoi(c.arg);
       return undefined;
     },
   },
@@ -289,7 +262,7 @@ export const bindOptions: readonly BindOption[] = [
     name: 'group', skip: 1, pending: 'lands with unix socket ownership',
     parse: (c) => {
       if (missing(c)) return `'group' : missing group name`;
-      if (!systemNameExists('/etc/group', c.arg)) return `'group' : unknown group name '${c.arg}'`;
+      if (systemId('/etc/group', c.arg) === undefined) return `'group' : unknown group name '${c.arg}'`;
       c.bind.group = c.arg;
       return undefined;
     },
@@ -297,11 +270,12 @@ export const bindOptions: readonly BindOption[] = [
   {
     name: 'mode', skip: 1, pending: 'lands with unix socket ownership',
     parse: (c) => {
-      // strtol(arg, &endptr, 8) with a check on *endptr
-      if (missing(c) || !/^[\t\n\v\f\r ]*[+-]?[0-7]+$/.test(c.arg)) {
+      // cfgparse-unix.c: strtol(arg, &endptr, 8) with a check on *endptr
+      const r = cStrtol(c.arg, 8);
+      if (missing(c) || !r.digits || r.rest !== '') {
         return `'mode' : missing or invalid mode '${c.arg}' (octal integer expected)`;
       }
-      c.bind.unixMode = parseInt(c.arg.trim(), 8);
+      c.bind.unixMode = cUint(r.value);
       return undefined;
     },
   },
@@ -309,7 +283,7 @@ export const bindOptions: readonly BindOption[] = [
     name: 'uid', skip: 1, pending: 'lands with unix socket ownership',
     parse: (c) => {
       if (missing(c)) return `'uid' : missing value`;
-      c.bind.uid = atol(c.arg);
+      c.bind.uid = cAtoi(c.arg);
       return undefined;
     },
   },
@@ -317,7 +291,7 @@ export const bindOptions: readonly BindOption[] = [
     name: 'user', skip: 1, pending: 'lands with unix socket ownership',
     parse: (c) => {
       if (missing(c)) return `'user' : missing user name`;
-      if (!systemNameExists('/etc/passwd', c.arg)) return `'user' : unknown user name '${c.arg}'`;
+      if (systemId('/etc/passwd', c.arg) === undefined) return `'user' : unknown user name '${c.arg}'`;
       c.bind.user = c.arg;
       return undefined;
     },

@@ -743,7 +743,12 @@ export function parseIPv6(b: Uint8Array, start: number, end: number): Uint8Array
 // Builders (the sending side)
 // ---------------------------------------------------------------------------
 
-/** An endpoint as Node reports it (`socket.remoteAddress`, `remotePort`, `remoteFamily`). */
+/**
+ * An endpoint as Node reports it (`socket.remoteAddress`, `remotePort`,
+ * `remoteFamily`). The family is taken from the address text (a `:` means
+ * IPv6, so Node's "::ffff:a.b.c.d" stays IPv6 as haproxy's AF_INET6 socket
+ * would); `family` is informational.
+ */
 export interface ProxyAddressInput {
   readonly address: string;
   readonly port: number;

@@ -170,6 +170,9 @@ export class Backend implements ServerOwner {
       allBackups: this.config.options.get('allbackups') === true,
       args: bal?.args ?? [],
       hashType: this.config.hashType,
+      hashBalanceFactor: this.config.hashBalanceFactor,
+      expression: bal?.expression,
+      mode: this.config.mode,
     });
     if (algo === undefined) {
       diag.warning('RT_UNSUPPORTED_BALANCE', `${this.typeLabel} '${this.name}': balance '${bal?.algorithm ?? ''}' is not implemented yet, using 'roundrobin'.`, bal?.place);

@@ -93,7 +93,8 @@ export function compileSample(expr: SampleExpression, env: CompileEnv = {}): Com
  */
 export type SampleEachFn = (ctx: SampleContext, visit: (s: Sample) => boolean) => boolean | typeof MISS;
 
-export type CompileEachResult = { ok: true; each: SampleEachFn; single: SampleFn } | { ok: false; code: string; message: string };
+/** `multi` tells whether the fetch can produce several values (else `each` just wraps `single`). */
+export type CompileEachResult = { ok: true; each: SampleEachFn; single: SampleFn; multi: boolean } | { ok: false; code: string; message: string };
 
 /** Compiles `expr` for ACL matching (see {@link SampleEachFn}). */
 export function compileSampleEach(expr: SampleExpression, env: CompileEnv = {}): CompileEachResult {
@@ -115,7 +116,7 @@ export function compileSampleEach(expr: SampleExpression, env: CompileEnv = {}):
       if (s === undefined) return false;
       return visit(s);
     };
-    return { ok: true, each, single: fn };
+    return { ok: true, each, single: fn, multi: false };
   }
   const cc = compileConverters(expr, env);
   if (!cc.ok) return cc;
@@ -140,7 +141,7 @@ export function compileSampleEach(expr: SampleExpression, env: CompileEnv = {}):
     if (r === true) return true;
     return r === MISS || miss ? MISS : false;
   };
-  return { ok: true, each, single: single.fn };
+  return { ok: true, each, single: single.fn, multi: true };
 }
 
 /**

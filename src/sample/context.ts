@@ -173,7 +173,11 @@ export interface SampleContext {
   /** The variable store of a scope; undefined when that scope does not exist here. */
   vars(scope: VarScope): VarStore | undefined;
 
-  /** Timeouts in ms set by `set-timeout` rules, when different from the backend's. */
+  /**
+   * The stream's applied server/tunnel timeouts in ms (cur_server_timeout,
+   * cur_tunnel_timeout): set when the server connection applies them or by
+   * `set-timeout` rules; HAProxy reports 0 before that.
+   */
   readonly curServerTimeout?: number;
   readonly curTunnelTimeout?: number;
   /** Set by `set-priority-class` / `set-priority-offset`. */

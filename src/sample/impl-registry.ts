@@ -116,6 +116,20 @@ export function argInt(args: readonly SampleArg[], i: number, def = 0): number {
   return a !== undefined && a.type === 'sint' ? a.value : def;
 }
 
+/**
+ * An integer argument as a 64-bit bigint, saturated like read_int64(). The
+ * parser keeps integer arguments as JS numbers, so values beyond 2^53 are
+ * only approximate (see the report on SampleArg).
+ */
+export function argBigInt(args: readonly SampleArg[], i: number, def = 0n): bigint {
+  const a = args[i];
+  if (a === undefined || a.type !== 'sint') return def;
+  const v = a.value;
+  if (v >= 9223372036854775807) return 0x7fffffffffffffffn;
+  if (v <= -9223372036854775808) return -0x8000000000000000n;
+  return BigInt(Math.trunc(v));
+}
+
 /** Whether argument `i` was given (and is not an empty optional string). */
 export function hasArg(args: readonly SampleArg[], i: number): boolean {
   const a = args[i];

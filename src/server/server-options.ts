@@ -12,7 +12,8 @@ import type { InitAddrMethod, ServerConfig, ServerOptions, ServerTlsOptions } fr
 import type { LineContext } from '../config/section-registry.js';
 import { parseTime } from '../config/units.js';
 import { parseSampleExpression } from '../sample/expression.js';
-import { cAtoi, parseAddress, parseIPv4Strict, parseIPv6Strict, formatIPv6 } from '../net/address.js';
+import { cAtoi } from '../config/global/c-numbers.js';
+import { parseAddress, parseIPv4Strict, parseIPv6Strict, formatIPv6 } from '../net/address.js';
 import { loadCaLike } from '../net/bind-options.js';
 
 /** What an option parser gets. */

@@ -12,7 +12,7 @@
 import type { LineContext } from '../config/section-registry.js';
 import type { ProxyConfig, RuleConfig } from '../config/model/proxy.js';
 import { proxyKeywords } from '../config/sections/proxy-keywords.js';
-import { parseTime } from '../config/units.js';
+import { parseTime, reportTimeWarning } from '../config/units.js';
 import type { Condition } from '../acl/condition.js';
 import type { ActionSpec, ParsedAction, RuleSetId } from '../http/rule-model.js';
 import {
@@ -159,6 +159,7 @@ function parseInspectDelay(ctx: LineContext, proxy: ProxyConfig, words: string[]
   const where = `${proxyTypeStr(proxy)} '${proxy.name}'`;
   const text = words[2] ?? '';
   const t = text === '' ? undefined : parseTime(text);
+  if (t !== undefined) reportTimeWarning(ctx, t);
   if (t === undefined || !t.ok) {
     let msg = `'${words[0]} ${words[1]}' expects a positive delay in milliseconds, in ${where}`;
     if (t !== undefined && !t.ok) {

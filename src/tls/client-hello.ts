@@ -166,15 +166,29 @@ function parseTlsRecords(b: Buffer, maxHello: number): ClientHelloResult {
   let records = 0;
   let recordVersion = -1;
   let hsLen = -1; // declared handshake body length, once known
+  // Errors are reported in stream order: a fault in the hello bytes gathered
+  // so far wins over a fault in a later record header, so that any prefix of
+  // a stream gives `need-more` or the result of the whole stream. The partial
+  // hello is checked at most once per call (no quadratic work on tiny records).
+  const partial = (): ClientHelloResult => {
+    if (hsLen < 0) return NEED_MORE;
+    const body = Buffer.concat(fragments).subarray(4);
+    const r = parseHelloBody(body, hsLen, { sslv2: false, recordVersion, records, length: 0 });
+    return r.status === 'invalid' ? r : NEED_MORE;
+  };
+  const recordError = (code: ClientHelloErrorCode, reason: string): ClientHelloResult => {
+    const earlier = partial();
+    return earlier.status === 'invalid' ? earlier : invalid(code, reason);
+  };
   for (;;) {
     // record header, checked byte by byte so that errors show up early
     const avail = b.length - pos;
-    if (avail >= 1 && b[pos] !== 0x16) return invalid('TLS_NOT_HANDSHAKE', `record type ${b[pos]} is not handshake (22)`);
-    if (avail >= 2 && b[pos + 1] !== 3) return invalid('TLS_BAD_RECORD', `record version major ${b[pos + 1]} is not 3`);
+    if (avail >= 1 && b[pos] !== 0x16) return recordError('TLS_NOT_HANDSHAKE', `record type ${b[pos]} is not handshake (22)`);
+    if (avail >= 2 && b[pos + 1] !== 3) return recordError('TLS_BAD_RECORD', `record version major ${b[pos + 1]} is not 3`);
     if (avail < 5) break;
     const recLen = b.readUInt16BE(pos + 3);
-    if (recLen === 0) return invalid('TLS_BAD_RECORD', 'empty handshake record'); // RFC 8446 §5.1
-    if (recLen > TLS_RECORD_MAX) return invalid('TLS_BAD_RECORD', `record length ${recLen} exceeds ${TLS_RECORD_MAX}`);
+    if (recLen === 0) return recordError('TLS_BAD_RECORD', 'empty handshake record'); // RFC 8446 §5.1
+    if (recLen > TLS_RECORD_MAX) return recordError('TLS_BAD_RECORD', `record length ${recLen} exceeds ${TLS_RECORD_MAX}`);
     if (recordVersion < 0) recordVersion = b.readUInt16BE(pos + 1);
     records++;
     const bodyStart = pos + 5;
@@ -205,10 +219,7 @@ function parseTlsRecords(b: Buffer, maxHello: number): ClientHelloResult {
     pos = bodyStart + recLen;
   }
   // Not complete: validate what we have, so that a broken hello fails early.
-  if (hsLen < 0) return NEED_MORE;
-  const partial = Buffer.concat(fragments).subarray(4);
-  const r = parseHelloBody(partial, hsLen, { sslv2: false, recordVersion, records, length: 0 });
-  return r.status === 'invalid' ? r : NEED_MORE;
+  return partial();
 }
 
 interface Framing {
@@ -289,7 +300,7 @@ function parseHelloBody(body: Buffer, declared: number, framing: Framing): Clien
   return { status: 'ok', hello: decodeExtensions(framing, clientVersion, random, sessionId, cipherSuites, compressionMethods, extensions, grease) };
 }
 
-/** A view over an extension body with bounds-checked big-endian reads. */
+/** The 16-bit values of `d[from..from+len)` (GREASE ones also noted), or null when it does not fit. */
 function u16List(d: Buffer, from: number, len: number, grease: number[]): number[] | null {
   if (len % 2 !== 0 || from + len > d.length) return null;
   const out: number[] = [];

@@ -1,16 +1,11 @@
 /**
  * Diagnostics with haproxy's return codes, shared by the global section and
  * the auxiliary sections: ERR_ALERT without ERR_FATAL, ERR_ABORT, a warning
- * returned with ERR_FATAL, messages without a place, and printf's cut at NUL.
+ * returned with ERR_FATAL, and messages without a place. (printf's cut at NUL is
+ * cString() of src/config/tokenizer.ts.)
  */
 import type { PlaceStyle } from '../diagnostics.js';
 import type { LineContext } from '../section-registry.js';
-
-/** C strings end at NUL: a message built with a '\0' character is cut there, as printf would. */
-export function cText(message: string): string {
-  const z = message.indexOf('\0');
-  return z < 0 ? message : message.slice(0, z);
-}
 
 /**
  * An alert that haproxy reports with ERR_ALERT but without ERR_FATAL ("...

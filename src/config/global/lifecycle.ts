@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import type { Keyword } from '../keyword-table.js';
 import { parseHaTime } from './c-numbers.js';
-import { cText } from './diagnostic-helpers.js';
+import { cString } from '../tokenizer.js';
 import { globalKeywords, keep, type GlobalState } from './table.js';
 
 /** A time argument with the wording of the hlua/ssl/global parsers (`<kw>` or `'kw'` quoting). */
@@ -23,13 +23,13 @@ function timeKw(
       const arg = words[1] ?? '';
       if (arg === '') return ctx.alert('CFG_GLOBAL_EXPECTS_TIME', `'${name}' expects <time> as argument.`);
       if (opts.infinite === true && arg === 'infinite') return set(st, -1);
-      const r = parseHaTime(arg, 'ms');
+      const r = parseHaTime(arg, 'ms', ctx);
       if (r.ok) return set(st, r.value);
       if ('over' in r) {
         return ctx.alert('CFG_GLOBAL_BAD_TIME', `timer overflow in argument '${arg}' to '${name}' (maximum value is 2147483647 ms or ~24.8 days)`);
       }
       if ('under' in r) return ctx.alert('CFG_GLOBAL_BAD_TIME', `timer underflow in argument '${arg}' to '${name}' (minimum non-null value is 1 ms)`);
-      ctx.alert('CFG_GLOBAL_BAD_TIME', cText(`unexpected character '${r.ch}' in argument to <${name}>.`));
+      ctx.alert('CFG_GLOBAL_BAD_TIME', cString(`unexpected character '${r.ch}' in argument to <${name}>.`));
     },
   };
 }

@@ -16,7 +16,7 @@ function luaTimeoutKw(name: string): Keyword<GlobalState> {
     enforced: LUA,
     parse(ctx, st, words) {
       const arg = words[1] ?? '';
-      const r = parseHaTime(arg, 'ms');
+      const r = parseHaTime(arg, 'ms', ctx);
       if (r.ok) return void st.global.tune.set(name, r.value);
       if ('over' in r) {
         return ctx.alert('CFG_GLOBAL_BAD_TIME', `timer overflow in argument <${arg}> to <${name}> (maximum value is 2147483647 ms or ~24.8 days)`);
@@ -74,7 +74,7 @@ globalKeywords.register(
     parse(ctx, st, words) {
       const r = cStrtol(words[1] ?? '');
       if (r.rest !== '' && (r.digits || (words[1] ?? '') !== '')) return ctx.alert('CFG_GLOBAL_BAD_VALUE', 'tune.lua.forced-yield: invalid number');
-      st.global.tune.set('tune.lua.forced-yield', r.value);
+      st.global.tune.set('tune.lua.forced-yield', Number(r.value));
     },
   },
   {
@@ -85,7 +85,7 @@ globalKeywords.register(
       if (arg === '') return ctx.alert('CFG_GLOBAL_EXPECTS_INT', `'tune.lua.maxmem' expects an integer argument (Lua memory size in MB).`);
       const r = cStrtol(arg);
       if (r.rest !== '') return ctx.alert('CFG_GLOBAL_BAD_VALUE', `tune.lua.maxmem: invalid number ${arg} (error at '${r.rest[0]!}')`);
-      st.global.tune.set('tune.lua.maxmem', r.value);
+      st.global.tune.set('tune.lua.maxmem', Number(r.value));
     },
   },
   luaTimeoutKw('tune.lua.service-timeout'),

@@ -1,11 +1,22 @@
 /**
  * haproxy's parse_process_number() (src/cfgparse.c) as the global keywords
- * use it: `all`, `odd`, `even`, `N` or `N-M` (an open `N-` runs to the
- * maximum), for cpu-map, thread-group and stats bind-process.
+ * and the bind options use it: `all`, `odd`, `even`, `N` or `N-M` (an open
+ * `N-` runs to the maximum), for cpu-map, thread-group, stats bind-process
+ * and the `process`/`thread` bind options.
  */
-import { cAtol } from './c-numbers.js';
+import { str2uic } from './c-numbers.js';
 
-/** haproxy's parse_process_number() as cpu-map uses it (max 64, `auto:` prefix). */
+/**
+ * parse_process_number()'s verdict on `arg` for numbers 1..`max`: the error
+ * text haproxy builds, or undefined when valid. Numbers are read with
+ * str2uic() (wrapping at 2^32: "4294967297" is 1). The range error ends with
+ * a line feed as haproxy's does ("It supports numbers from 1 to %d.\n"):
+ * `stats bind-process` and cpu-map print it (a blank line follows the alert),
+ * `stats socket` quotes it, and `bind` lines drop it (indent_msg()).
+ * The maximum is 64 for threads (MAX_THREADS) and 1 for processes: haproxy
+ * 2.6 has no nbproc any more, so `bind ... process 2` and
+ * `stats bind-process 2` say "numbers from 1 to 1".
+ */
 export function processNumberError(arg: string, max: number): string | undefined {
   if (arg === 'all' || arg === 'odd' || arg === 'even') return undefined;
   let dash = -1;
@@ -14,11 +25,11 @@ export function processNumberError(arg: string, max: number): string | undefined
     if (ch === '-' && dash < 0) dash = i;
     else if (ch < '0' || ch > '9') return `'${arg}' is not a valid number/range.`;
   }
-  let low = cAtol(arg) >>> 0;
+  let low = str2uic(arg);
   let high = low;
-  if (dash >= 0) high = dash + 1 >= arg.length ? max : cAtol(arg.slice(dash + 1)) >>> 0;
+  if (dash >= 0) high = dash + 1 >= arg.length ? max : str2uic(arg.slice(dash + 1));
   if (high < low) [low, high] = [high, low];
-  if (low < 1 || low > max || high > max) return `'${arg}' is not a valid number/range. It supports numbers from 1 to ${max}.`;
+  if (low < 1 || low > max || high > max) return `'${arg}' is not a valid number/range. It supports numbers from 1 to ${max}.\n`;
   return undefined;
 }
 
@@ -27,8 +38,8 @@ export function countProcessNumber(arg: string, max: number): number {
   if (arg === 'all') return max;
   if (arg === 'odd' || arg === 'even') return max / 2;
   const dash = arg.indexOf('-');
-  let low = cAtol(arg);
-  let high = dash < 0 ? low : dash + 1 >= arg.length ? max : cAtol(arg.slice(dash + 1));
+  let low = str2uic(arg);
+  let high = dash < 0 ? low : dash + 1 >= arg.length ? max : str2uic(arg.slice(dash + 1));
   if (high < low) [low, high] = [high, low];
   return high - low + 1;
 }

@@ -5,7 +5,7 @@
  * (vars.c).
  */
 import type { Keyword } from '../keyword-table.js';
-import { cAtol, cStrtol, toInt32 } from './c-numbers.js';
+import { cAtoi, cStrtol } from './c-numbers.js';
 import { nonFatalAlert } from './diagnostic-helpers.js';
 import { processNumberError } from './process-number.js';
 import { flagKw, globalKeywords, keep, tooMany, TUNING, type GlobalState } from './table.js';
@@ -25,7 +25,7 @@ globalKeywords.register(
       }
       const arg = words[1] ?? '';
       if (arg === '') return ctx.warning('CFG_GLOBAL_QUIRK', `(null)${where} : 'mworker-max-reloads' expects an integer argument.`);
-      const v = toInt32(cAtol(arg));
+      const v = cAtoi(arg);
       if (v < 0) return ctx.warning('CFG_GLOBAL_QUIRK', `(null)${where} 'mworker-max-reloads' : invalid value ${v}, must be >= 0`);
       st.global.tune.set('mworker-max-reloads', v);
     },
@@ -43,7 +43,7 @@ globalKeywords.register(
         }
         const max = name === 'nbthread' ? 64 : 1;
         if (r.value < 1 || r.value > max) return ctx.alert('CFG_GLOBAL_RANGE', `'${name}' value must be between 1 and ${max} (was ${r.value})`);
-        if (name === 'nbthread') st.global.nbthread = r.value;
+        if (name === 'nbthread') st.global.nbthread = Number(r.value);
         else keep(ctx, st, words);
       },
     }),

@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Keyword } from '../keyword-table.js';
 import { tooManyArgs } from '../proxy/util.js';
-import { cAtoi, cAtol, parseHaTime, toInt32 } from './c-numbers.js';
-import { cText } from './diagnostic-helpers.js';
+import { cAtoi, parseHaTime } from './c-numbers.js';
+import { cString } from '../tokenizer.js';
 import { expectsInt, flagKw, globalKeywords, keep, onOffKw, stringKw, tooMany, type GlobalState } from './table.js';
 
 const TLS = 'lands with TLS';
@@ -248,13 +248,13 @@ globalKeywords.register(
       if (tooMany(ctx, words, 1)) return;
       const arg = words[1] ?? '';
       if (arg === '') return ctx.alert('CFG_GLOBAL_EXPECTS_TIME', `'tune.ssl.lifetime' expects ssl sessions <lifetime> in seconds as argument.`);
-      const r = parseHaTime(arg, 's');
+      const r = parseHaTime(arg, 's', ctx);
       if (r.ok) return void st.global.tune.set('tune.ssl.lifetime', r.value);
       if ('over' in r) {
         return ctx.alert('CFG_GLOBAL_BAD_TIME', `timer overflow in argument '${arg}' to <tune.ssl.lifetime> (maximum value is 2147483647 s or ~68 years).`);
       }
       if ('under' in r) return ctx.alert('CFG_GLOBAL_BAD_TIME', `timer underflow in argument '${arg}' to <tune.ssl.lifetime> (minimum value is 1 s).`);
-      ctx.alert('CFG_GLOBAL_BAD_TIME', cText(`unexpected character '${r.ch}' in argument to <tune.ssl.lifetime>.`));
+      ctx.alert('CFG_GLOBAL_BAD_TIME', cString(`unexpected character '${r.ch}' in argument to <tune.ssl.lifetime>.`));
     },
   },
   {
@@ -264,7 +264,7 @@ globalKeywords.register(
       if (tooMany(ctx, words, 1)) return;
       const arg = words[1] ?? '';
       if (arg === '') return expectsInt(ctx, 'maxsslconn');
-      const v = toInt32(cAtol(arg));
+      const v = cAtoi(arg);
       if (v < 0) return ctx.alert('CFG_GLOBAL_RANGE', `'maxsslconn' expects a positive numeric value.`);
       st.global.maxSslConn = v;
     },

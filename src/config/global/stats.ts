@@ -6,8 +6,8 @@ import { bestMatch } from '../suggest.js';
 import type { LineContext } from '../section-registry.js';
 import { parseAddress } from '../../net/address.js';
 import { bindOptions, createBind, type BindOption } from '../../net/bind-keywords.js';
-import { cAtol, parseHaTime, toInt32 } from './c-numbers.js';
-import { cText } from './diagnostic-helpers.js';
+import { cAtoi, parseHaTime } from './c-numbers.js';
+import { cString } from '../tokenizer.js';
 import { processNumberError } from './process-number.js';
 import { globalKeywords, keep, type GlobalState } from './table.js';
 
@@ -26,28 +26,33 @@ function parseStats(ctx: LineContext, st: GlobalState, words: string[]): void {
   if (sub === 'socket') return parseStatsSocket(ctx, st, words);
   if (sub === 'timeout') {
     const arg = words[2] ?? '';
-    const r = parseHaTime(arg, 'ms');
+    const r = parseHaTime(arg, 'ms', ctx);
     if (!r.ok) {
       if ('over' in r) {
         return ctx.alert('CFG_STATS_BAD_TIME', `timer overflow in argument '${arg}' to 'stats timeout' (maximum value is 2147483647 ms or ~24.8 days)`);
       }
       if ('under' in r) return ctx.alert('CFG_STATS_BAD_TIME', `timer underflow in argument '${arg}' to 'stats timeout' (minimum non-null value is 1 ms)`);
-      return ctx.alert('CFG_STATS_BAD_TIME', cText(`'stats timeout' : unexpected character '${r.ch}'`));
+      return ctx.alert('CFG_STATS_BAD_TIME', cString(`'stats timeout' : unexpected character '${r.ch}'`));
     }
     if (r.value === 0) return ctx.alert('CFG_STATS_RANGE', `'stats timeout' expects a positive value`);
     st.global.statsTimeout = r.value;
     return ctx.notEnforced(`'stats timeout' (lands with the runtime API)`);
   }
   if (sub === 'maxconn') {
-    const v = toInt32(cAtol(words[2] ?? ''));
+    const v = cAtoi(words[2] ?? '');
     if (v <= 0) return ctx.alert('CFG_STATS_RANGE', `'stats maxconn' expects a positive value`);
     st.global.statsMaxconn = v;
     return ctx.notEnforced(`'stats maxconn' (lands with the runtime API)`);
   }
   if (sub === 'bind-process') {
-    const arg = words[2] ?? '';
-    const err = arg === '' ? undefined : processNumberError(arg, 64);
-    if (err !== undefined) return ctx.alert('CFG_STATS_BAD_VALUE', `'stats bind-process' : ${err}`);
+    // stats.c: every word up to the first empty one, "all" ends the list; the
+    // maximum is 1 process since 2.6 has no nbproc ("numbers from 1 to 1").
+    for (let i = 2; (words[i] ?? '') !== ''; i++) {
+      const arg = words[i]!;
+      if (arg === 'all') break;
+      const err = processNumberError(arg, 1);
+      if (err !== undefined) return ctx.alert('CFG_STATS_BAD_VALUE', `'stats bind-process' : ${err}`);
+    }
     keep(ctx, st, words);
     return;
   }

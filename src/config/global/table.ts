@@ -9,7 +9,7 @@ import { KeywordTable, type Keyword } from '../keyword-table.js';
 import type { GlobalConfig } from '../model/global.js';
 import { tooManyArgs } from '../proxy/util.js';
 import type { LineContext } from '../section-registry.js';
-import { cAtol, toInt32 } from './c-numbers.js';
+import { cAtoi } from './c-numbers.js';
 import { nonFatalAlert } from './diagnostic-helpers.js';
 import type { KeywordModifier } from './keyword-modifier.js';
 
@@ -71,7 +71,7 @@ export function intKw(name: string, enforced: boolean | string, opts: { once?: b
       if (opts.once === true && (st.set.get(name) ?? 0) !== 0) return already(ctx, name);
       const arg = words[1] ?? '';
       if (arg === '') return expectsInt(ctx, name);
-      const v = toInt32(cAtol(arg));
+      const v = cAtoi(arg);
       st.set.set(name, v);
       if (opts.set !== undefined) opts.set(st.global, v);
       else if (opts.tune === true) st.global.tune.set(name, v);

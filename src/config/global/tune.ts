@@ -5,8 +5,8 @@
  * (ssl.ts, lua.ts), where haproxy registers them.
  */
 import type { Keyword } from '../keyword-table.js';
-import { cAtoi, cAtol, cStrtol, parseHaTime, toInt32 } from './c-numbers.js';
-import { cText } from './diagnostic-helpers.js';
+import { cAtoi, cAtol, cStrtol, parseHaTime } from './c-numbers.js';
+import { cString } from '../tokenizer.js';
 import { already, COMPRESSION, expectsInt, globalKeywords, intKw, onOffKw, tooMany, TUNING, type GlobalState } from './table.js';
 import { tooManyArgs } from '../proxy/util.js';
 
@@ -43,8 +43,9 @@ globalKeywords.register(
       const max = cAtol(arg);
       // the lower bound (-1) is commented out in haproxy 2.6, only INT_MAX is checked
       if (max > 2147483647) return ctx.alert('CFG_GLOBAL_RANGE', `'tune.maxaccept' expects -1 or an integer from 0 to INT_MAX.`);
-      st.set.set('tune.maxaccept', max);
-      st.global.tune.set('tune.maxaccept', max);
+      // global.tune.maxaccept is an int: the long is narrowed once checked
+      st.set.set('tune.maxaccept', cAtoi(arg));
+      st.global.tune.set('tune.maxaccept', cAtoi(arg));
     },
   },
   {
@@ -62,7 +63,7 @@ globalKeywords.register(
       const arg = words[1] ?? '';
       if (arg === '') return expectsInt(ctx, 'tune.bufsize');
       // rounded up to a two-pointer alignment, in an int
-      const v = toInt32((toInt32(cAtol(arg)) + 15) & -16);
+      const v = (cAtoi(arg) + 15) & -16;
       if (v <= 0) return ctx.alert('CFG_GLOBAL_RANGE', `'tune.bufsize' expects a positive integer argument.`);
       st.global.tune.set('tune.bufsize', v);
     },
@@ -74,7 +75,7 @@ globalKeywords.register(
       if (tooManyArgs(ctx, words, 1)) return;
       const arg = words[1] ?? '';
       if (arg === '') return expectsInt(ctx, 'tune.maxrewrite');
-      const v = toInt32(cAtol(arg));
+      const v = cAtoi(arg);
       if (v < 0) return ctx.alert('CFG_GLOBAL_RANGE', `'tune.maxrewrite' expects a positive integer argument.`);
       st.global.tune.set('tune.maxrewrite', v);
     },
@@ -87,13 +88,13 @@ globalKeywords.register(
       const arg = words[1] ?? '';
       const range = `'tune.idletimer' expects a timer value between 0 and 65535 ms.`;
       if (arg === '') return ctx.alert('CFG_GLOBAL_RANGE', range);
-      const r = parseHaTime(arg, 'ms');
+      const r = parseHaTime(arg, 'ms', ctx);
       if (!r.ok && 'over' in r) {
         return ctx.alert('CFG_GLOBAL_BAD_TIME', `timer overflow in argument <${arg}> to <tune.idletimer>, maximum value is 65535 ms.`, 'parsing-tight');
       }
       if (!r.ok) {
         const ch = 'ch' in r ? r.ch : '\0';
-        return ctx.alert('CFG_GLOBAL_BAD_TIME', cText(`unexpected character '${ch}' in argument to <tune.idletimer>.`), 'parsing-tight');
+        return ctx.alert('CFG_GLOBAL_BAD_TIME', cString(`unexpected character '${ch}' in argument to <tune.idletimer>.`), 'parsing-tight');
       }
       if (r.value > 65535) return ctx.alert('CFG_GLOBAL_RANGE', range);
       st.global.tune.set('tune.idletimer', r.value);
@@ -167,7 +168,7 @@ globalKeywords.register(
         if (r.rest !== '' && !(arg !== '' && !r.digits && r.rest === '')) {
           if (r.digits || arg !== '') return ctx.alert('CFG_GLOBAL_BAD_VALUE', `${name}: '${arg}' is an invalid size`);
         }
-        st.global.tune.set(name, r.value);
+        st.global.tune.set(name, Number(r.value));
       },
     }),
   ),

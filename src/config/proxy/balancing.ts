@@ -8,8 +8,8 @@ import type { ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
 import { parseAddress } from '../../net/address.js';
-import { atoi, atol, keepDirective, tooManyArgs, warnIfNotCap } from './util.js';
-import { strtolBase0 } from './limits.js';
+import { cAtoi, cInt, cStrtol } from '../global/c-numbers.js';
+import { keepDirective, tooManyArgs, warnIfNotCap } from './util.js';
 
 /** The algorithms the runtime implements (others are checked and reported as not enforced yet). */
 const ENFORCED_ALGORITHMS = new Set(['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'random']);
@@ -24,10 +24,10 @@ export function checkBalance(args: readonly string[]): string | undefined {
   if (algo === '' || algo === 'roundrobin' || algo === 'static-rr' || algo === 'first' || algo === 'leastconn' || algo === 'source') return undefined;
   if (algo.startsWith('random')) {
     if (algo[6] === '(' && algo[7] !== ')') {
-      // strtol() base 0 on the draws, then a closing parenthesis.
-      const r = strtolBase0(algo.slice(7));
+      // backend.c: strtol() base 0 on the draws into an int, then a closing parenthesis.
+      const r = cStrtol(algo.slice(7), 0);
       if (r.rest[0] !== ')') return r.rest === '' ? 'random : missing closing parenthesis.' : `random : unexpected character '${r.rest[0] ?? ''}' after argument.`;
-      const draws = r.value;
+      const draws = cInt(r.value);
       if (!(draws >= 1)) return 'random : number of draws must be at least 1.';
     }
     return undefined;
@@ -36,7 +36,7 @@ export function checkBalance(args: readonly string[]): string | undefined {
     for (let i = 1; arg(i) !== '';) {
       const w = arg(i);
       if (w === 'len' || w === 'depth') {
-        if (arg(i + 1) === '' || atoi(arg(i + 1)) <= 0) return `uri : '${w}' expects a positive integer (got '${arg(i + 1)}').`;
+        if (arg(i + 1) === '' || cAtoi(arg(i + 1)) <= 0) return `uri : '${w}' expects a positive integer (got '${arg(i + 1)}').`;
         i += 2;
       } else if (w === 'whole' || w === 'path-only') {
         i += 1;
@@ -124,7 +124,7 @@ function parseHashBalanceFactor(ctx: LineContext, p: ProxyConfig, words: string[
     ctx.alert('CFG_INTEGER_EXPECTED', `'hash-balance-factor' expects an integer argument.`);
     return;
   }
-  const v = atol(words[1] ?? '');
+  const v = cAtoi(words[1] ?? '');
   p.hashBalanceFactor = v;
   if (v !== 0 && v <= 100) {
     ctx.alert('CFG_HASH_BALANCE_FACTOR', `'hash-balance-factor' must be 0 or greater than 100.`);

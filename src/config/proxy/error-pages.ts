@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
-import { atol } from './util.js';
+import { cAtoi } from '../global/c-numbers.js';
 import { RuleParser } from '../../http/rule-parser.js';
 import { parseHttpReply } from '../../http/rule-actions.js';
 
@@ -126,7 +126,7 @@ function parseErrorfile(ctx: LineContext, p: ProxyConfig, words: string[]): void
     ctx.alert('CFG_ERRORFILE', `${kw} : expects <status_code> and <file> as arguments.`);
     return;
   }
-  const status = atol(words[1] ?? '');
+  const status = cAtoi(words[1] ?? '');
   if (!HTTP_ERROR_CODES.includes(status)) {
     ctx.alert('CFG_ERRORFILE', `${kw} : status code '${status}' not handled.`);
     return;
@@ -148,7 +148,7 @@ function parseErrorloc(ctx: LineContext, p: ProxyConfig, words: string[]): void 
     ctx.alert('CFG_ERRORLOC', `${kw} : expects <status_code> and <url> as arguments.`);
     return;
   }
-  const status = atol(words[1] ?? '');
+  const status = cAtoi(words[1] ?? '');
   if (!HTTP_ERROR_CODES.includes(status)) {
     ctx.alert('CFG_ERRORLOC', `${kw} : status code '${status}' not handled.`);
     return;
@@ -165,7 +165,7 @@ function parseErrorfiles(ctx: LineContext, p: ProxyConfig, words: string[]): voi
   }
   const statuses: number[] = [];
   for (let i = 2; (words[i] ?? '') !== ''; i++) {
-    const status = atol(words[i] ?? '');
+    const status = cAtoi(words[i] ?? '');
     if (!HTTP_ERROR_CODES.includes(status)) {
       ctx.alert('CFG_ERRORFILES', `errorfiles : status code '${status}' not handled.`);
       return;

@@ -13,7 +13,8 @@ import type { SampleUsage, ParseCtx } from '../../sample/types.js';
 import type { ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
-import { atol, fatalParserError, proxyTypeStr, tooManyArgs, warnIfNotCap } from './util.js';
+import { cAtoi } from '../global/c-numbers.js';
+import { fatalParserError, proxyTypeStr, tooManyArgs, warnIfNotCap } from './util.js';
 
 /** The ACLs a condition of this proxy may name: its own `acl` lines (predefined ACLs are found by the parser). */
 export function aclScope(p: ProxyConfig): AclScope {
@@ -143,7 +144,7 @@ function parseId(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     ctx.alert('CFG_ID_INVALID', `'id' expects an integer argument.`, 'parsing-tight');
     return;
   }
-  const id = atol(v);
+  const id = cAtoi(v);
   p.id = id;
   p.idPlace = ctx.place;
   if (id <= 0) {

@@ -7,8 +7,9 @@
 import type { ProxyConfig, TcpKeepAliveTuning } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
-import { parseTimeIn } from '../units.js';
-import { atol, atoi, proxyTypeStr, tooManyArgs, warnIfNotCap } from './util.js';
+import { parseTimeIn, reportTimeWarning } from '../units.js';
+import { cAtoi, cInt, cStrtol, cStrtoul, cUint } from '../global/c-numbers.js';
+import { proxyTypeStr, tooManyArgs, warnIfNotCap } from './util.js';
 
 /** maxconn, backlog, fullconn, retries: cfgparse-listen.c's integer keywords (atol, so "x" is 0). */
 function integerKeyword(
@@ -28,22 +29,10 @@ function integerKeyword(
         ctx.alert('CFG_INTEGER_EXPECTED', `'${name}' expects ${missing}.`);
         return;
       }
-      set(p, atol(words[1] ?? ''));
+      set(p, cAtoi(words[1] ?? ''));
       if (!ignored && enforced !== undefined) ctx.notEnforced(`'${name}' (${enforced})`);
     },
   };
-}
-
-/** C's strtol()/strtoul() with base 0: the value and the first character not consumed. */
-export function strtolBase0(text: string): { value: number; rest: string } {
-  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(text);
-  if (m === null) return { value: 0, rest: text };
-  const digits = m[2] ?? '0';
-  let v: number;
-  if (/^0[xX]/.test(digits)) v = parseInt(digits.slice(2), 16);
-  else if (digits.startsWith('0')) v = parseInt(digits, 8) || 0;
-  else v = Number(digits);
-  return { value: m[1] === '-' ? -v : v, rest: text.slice(m[0].length) };
 }
 
 const RETRY_ON = new Set([
@@ -96,7 +85,8 @@ function parseRateLimit(ctx: LineContext, p: ProxyConfig, words: string[]): void
     ctx.alert('CFG_RATE_LIMIT', `'rate-limit sessions' expects expects an integer value (in sessions/second)`);
     return;
   }
-  const r = strtolBase0(v);
+  // proxy.c proxy_parse_rate_limit(): strtoul(base 0) into an unsigned int
+  const r = cStrtoul(v, 0);
   if (r.rest !== '') {
     ctx.alert('CFG_RATE_LIMIT', `'rate-limit sessions' : unexpected character '${r.rest[0] ?? ''}' in integer value '${v}'`);
     return;
@@ -106,7 +96,7 @@ function parseRateLimit(ctx: LineContext, p: ProxyConfig, words: string[]): void
   } else if (!p.cap.defaults && (p.rateLimitSessions ?? 0) !== (inheritedRate.get(p) ?? 0)) {
     ctx.warning('CFG_RATE_LIMIT_OVERWRITE', `overwriting rate-limit sessions which was already specified`);
   }
-  p.rateLimitSessions = r.value >>> 0;
+  p.rateLimitSessions = cUint(r.value);
   if (p.cap.frontend) ctx.notEnforced(`'rate-limit sessions' (lands with session rate limiting)`);
 }
 
@@ -117,12 +107,13 @@ function parseMaxKeepAliveQueue(ctx: LineContext, p: ProxyConfig, words: string[
     ctx.alert('CFG_INTEGER_EXPECTED', `'max-keep-alive-queue' expects expects an integer value (or -1 to disable)`);
     return;
   }
-  const r = strtolBase0(v);
+  // proxy.c proxy_parse_max_ka_queue(): strtol(base 0) into an int
+  const r = cStrtol(v, 0);
   if (r.rest !== '') {
     ctx.alert('CFG_INTEGER_EXPECTED', `'max-keep-alive-queue' : unexpected character '${r.rest[0] ?? ''}' in integer value '${v}'`);
     return;
   }
-  p.maxKeepAliveQueue = r.value;
+  p.maxKeepAliveQueue = cInt(r.value);
   if (warn) ctx.warning('CFG_PROXY_CAPABILITY', `max-keep-alive-queue will be ignored because ${proxyTypeStr(p)} '${p.name}' has no backend capability`);
   else ctx.notEnforced(`'max-keep-alive-queue' (lands with the HTTP engine)`);
 }
@@ -139,7 +130,7 @@ function parseMaxSessionSrvConns(ctx: LineContext, p: ProxyConfig, words: string
     );
     return;
   }
-  p.maxSessionServerConns = atoi(words[1] ?? '');
+  p.maxSessionServerConns = cAtoi(words[1] ?? '');
   ctx.notEnforced(`'max-session-srv-conns' (lands with connection reuse)`);
 }
 
@@ -159,24 +150,27 @@ function tcpKeepAliveKeyword(name: string, field: TcpKaField, cap: 'frontend' | 
       let value: number;
       if (isTime) {
         const r = parseTimeIn(v, 's');
+        reportTimeWarning(ctx, r);
         if (!r.ok) {
           if (r.overflow === true) {
             ctx.alert('CFG_TIME_INVALID', `timer overflow in argument '${v}' to '${name}' (maximum value is 2147483647 ms or ~24.8 days)`);
           } else if (r.underflow === true) {
             ctx.alert('CFG_TIME_INVALID', `timer underflow in argument '${v}' to '${name}' (minimum non-null value is 1 ms)`);
           } else {
-            ctx.alert('CFG_TIME_INVALID', `unexpected character '${r.badChar ?? ''}' in argument to <${name}>.`);
+            // proxy.c ends this one with a line feed: haproxy prints a blank line after it
+            ctx.alert('CFG_TIME_INVALID', `unexpected character '${r.badChar ?? ''}' in argument to <${name}>.\n`);
           }
           return;
         }
         value = r.value * 1000;
       } else {
-        const r = strtolBase0(v);
+        // proxy.c proxy_parse_tcpka_cnt(): strtol(base 0) into an int
+        const r = cStrtol(v, 0);
         if (r.rest !== '') {
           ctx.alert('CFG_INTEGER_EXPECTED', `'${name}' : unexpected character '${r.rest[0] ?? ''}' in integer value '${v}'`);
           return;
         }
-        value = r.value;
+        value = cInt(r.value);
       }
       p.tcpKeepAlive[field] = value;
       if (!hasCap) ctx.warning('CFG_PROXY_CAPABILITY', `${name} will be ignored because ${proxyTypeStr(p)} '${p.name}' has no ${cap} capability`);

@@ -10,10 +10,11 @@ import type { LogFormatSetting, ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
 import { parseLogLine } from '../../log/log-target.js';
-import { atol, keepDirective, tooManyArgs, warnIfNotCap } from './util.js';
+import { cAtoi } from '../global/c-numbers.js';
+import { keepDirective, tooManyArgs, warnIfNotCap } from './util.js';
 import { logFormatName } from './log-formats.js';
 import { parseRuleCondition, warnIfMisplaced } from './general.js';
-import type { KeywordModifier } from './options.js';
+import type { KeywordModifier } from '../global/keyword-modifier.js';
 
 const LOGS = 'lands with logs';
 
@@ -94,7 +95,7 @@ function parseCapture(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     // cfgparse-listen.c keeps a single cookie capture: the last one wins.
     const others = p.captures.filter((c) => c.kind !== 'cookie');
     p.captures.length = 0;
-    p.captures.push(...others, { place: ctx.place, kind: 'cookie', name: words[2] ?? '', length: atol(words[4] ?? ''), declared: false });
+    p.captures.push(...others, { place: ctx.place, kind: 'cookie', name: words[2] ?? '', length: cAtoi(words[4] ?? ''), declared: false });
   } else if ((what === 'request' || what === 'response') && words[2] === 'header') {
     if (p.cap.defaults) {
       ctx.alert('CFG_NOT_IN_DEFAULTS', `'capture ${what}' not allowed in 'defaults' section.`);
@@ -105,7 +106,7 @@ function parseCapture(ctx: LineContext, p: ProxyConfig, words: string[]): void {
       ctx.alert('CFG_CAPTURE_ARGS', `'capture ${what}' expects 'header' <header_name> 'len' <len>.`);
       return;
     }
-    p.captures.push({ place: ctx.place, kind: what, name: words[3] ?? '', length: atol(words[5] ?? ''), declared: false });
+    p.captures.push({ place: ctx.place, kind: what, name: words[3] ?? '', length: cAtoi(words[5] ?? ''), declared: false });
   } else {
     ctx.alert('CFG_CAPTURE_ARGS', `'capture' expects 'cookie' or 'request header' or 'response header'.`);
     return;

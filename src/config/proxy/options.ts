@@ -10,11 +10,10 @@ import type { LogFormatSetting, ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
 import { bestMatch } from '../suggest.js';
-import { atol, tooManyArgs, warnIfNotCap, type NeededCap } from './util.js';
+import { cAtoi } from '../global/c-numbers.js';
+import type { KeywordModifier } from '../global/keyword-modifier.js';
+import { tooManyArgs, warnIfNotCap, type NeededCap } from './util.js';
 import { BUILTIN_LOG_FORMATS, logFormatName } from './log-formats.js';
-
-/** readcfgfile()'s keyword modifier: plain, `no` or `default`. */
-export type KeywordModifier = 'std' | 'no' | 'default';
 
 /** One entry of haproxy's cfg_opts / cfg_opts2 tables. */
 export interface SimpleOption {
@@ -163,7 +162,7 @@ export function parseOptionLine(ctx: LineContext, p: ProxyConfig, words: readonl
   if (name === 'redispatch') {
     if (warnIfNotCap(ctx, p, 'backend', name)) return;
     // configuration.txt §4.2 "option redispatch <interval>": relative to the retries; -1 is the last one.
-    if (kwm === 'std') p.redispatchAfter = (words[2] ?? '') !== '' ? atol(words[2] ?? '') : -1;
+    if (kwm === 'std') p.redispatchAfter = (words[2] ?? '') !== '' ? cAtoi(words[2] ?? '') : -1;
     else if (kwm === 'no') p.redispatchAfter = 0;
     else p.redispatchAfter = undefined;
     record(ctx, p, name, kwm, kwm === 'std' && (words[2] ?? '') !== '' ? [words[2] ?? ''] : undefined);

@@ -6,7 +6,7 @@
 import type { CookieConfig, ProxyConfig, StickTableConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
-import { parseSize, parseTimeIn } from '../units.js';
+import { parseSize, parseTimeIn, reportTimeWarning } from '../units.js';
 import { parseSampleExpression } from '../../sample/expression.js';
 import { fetchCheckpoints } from '../../sample/fetch-registry.js';
 import { ckp, sourceNames } from '../../sample/types.js';
@@ -219,6 +219,7 @@ export function parseStickTable(ctx: LineContext, words: readonly string[], name
     } else if (w === 'expire') {
       if (v === '') return alert(`missing argument after '${w}'.`);
       const r = parseTimeIn(v, 'ms');
+      reportTimeWarning(ctx, r);
       if (!r.ok) {
         if (r.overflow === true) return alert(`timer overflow in argument <${v}> to <${w}>, maximum value is 2147483647 ms (~24.8 days).`, true);
         if (r.underflow === true) return alert(`timer underflow in argument <${v}> to <${w}>, minimum non-null value is 1 ms.`, true);

@@ -5,7 +5,7 @@
 import type { Timeouts } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
-import { parseTime } from '../units.js';
+import { parseTime, reportTimeWarning } from '../units.js';
 
 interface TimeoutDef {
   readonly field: keyof Timeouts;
@@ -53,6 +53,7 @@ export function parseTimeoutLine(ctx: LineContext, timeouts: Timeouts, inherited
     return;
   }
   const r = parseTime(value, 'ms');
+  reportTimeWarning(ctx, r);
   if (!r.ok) {
     if (r.overflow === true) {
       ctx.alert('CFG_TIMEOUT_VALUE', `timer overflow in argument '${value}' to 'timeout ${name}' (maximum value is 2147483647 ms or ~24.8 days)`);

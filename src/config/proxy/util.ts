@@ -60,23 +60,6 @@ export function invalidChar(name: string): string | undefined {
 }
 
 /**
- * C's atol()/atoi() as haproxy uses them for most integer keywords: leading
- * blanks, an optional sign, then digits; anything else stops the number, and
- * no digits at all gives 0 (so `maxconn x` is silently 0 in haproxy).
- */
-export function atol(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  if (m === null || m[1] === undefined) return 0;
-  const n = Number(m[1]);
-  return Number.isFinite(n) ? n : 0;
-}
-
-/** C's atoi(): atol() truncated to a signed 32-bit int. */
-export function atoi(text: string): number {
-  return atol(text) | 0;
-}
-
-/**
  * haproxy's str2uic-like strict integer check used by a few keywords
  * ("unexpected character 'x' in integer value 'x'"): the first character
  * that is not a digit, or undefined.

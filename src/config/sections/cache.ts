@@ -37,6 +37,8 @@ function parseLine(ctx: LineContext, s: CacheSection | undefined, words: string[
   const kw = words[0] ?? '';
   const arg = words[1] ?? '';
   const known = ['total-max-size', 'max-age', 'max-object-size', 'process-vary', 'max-secondary-entries'];
+  // `else if (*args[0] != 0)`: an empty keyword (a lone `no`) is not reported
+  if (kw === '') return;
   if (!known.includes(kw)) return ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'cache' section`);
   if (tooManyArgs(ctx, words, 1)) return markAbort(ctx);
   switch (kw) {

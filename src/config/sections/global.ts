@@ -22,8 +22,9 @@ import { registerSection, type LineContext, type SectionParser } from '../sectio
 import { bestMatch } from '../suggest.js';
 import { tooManyArgs } from '../proxy/util.js';
 import { parseLogLine } from '../../log/log-target.js';
-import { cAtoi, cAtol, parseHaTime, toInt32 } from '../global/c-numbers.js';
-import { cText, nonFatalAlert } from '../global/diagnostic-helpers.js';
+import { cAtoi, parseHaTime, str2uic, strl2irc } from '../global/c-numbers.js';
+import { nonFatalAlert } from '../global/diagnostic-helpers.js';
+import { cString } from '../tokenizer.js';
 import { applyModifier } from '../global/keyword-modifier.js';
 import { countProcessNumber, processNumberError } from '../global/process-number.js';
 import { systemId } from '../global/system-ids.js';
@@ -122,12 +123,12 @@ globalKeywords.register(
         }
         const arg = words[1] ?? '';
         if (arg === '') return expectsInt(ctx, name);
-        // strl2irc(): the whole word must be a number, else a warning and the id stays unset
-        if (!/^-?\d+$/.test(arg)) {
+        // strl2irc(): the whole word must be an int, else a warning and the id stays unset
+        const v = strl2irc(arg);
+        if (v === undefined) {
           const hint = name === 'uid' ? "the 'user' parameter to use a system user name" : "the 'group' parameter to use a system group name";
           return ctx.warning('CFG_GLOBAL_NOT_A_NUMBER', ` ${name}: string '${arg}' is not a number.\n   | You might want to use ${hint}.`);
         }
-        const v = toInt32(Number(arg));
         if (name === 'uid') st.global.uid = v;
         else st.global.gid = v;
       },
@@ -323,7 +324,7 @@ globalKeywords.register(
       const arg = words[1] ?? '';
       if (arg === '') return ctx.alert('CFG_GLOBAL_EXPECTS_INT', `'spread-checks' expects an integer argument (0..50).`, 'parsing-tight');
       // the value is stored before the range check, as haproxy does
-      st.global.spreadChecks = toInt32(cAtol(arg));
+      st.global.spreadChecks = cAtoi(arg);
       if (st.global.spreadChecks < 0 || st.global.spreadChecks > 50) {
         ctx.alert('CFG_GLOBAL_RANGE', `'spread-checks' needs a positive value in range 0..50.`, 'parsing-tight');
       }
@@ -336,14 +337,14 @@ globalKeywords.register(
       if (tooManyArgs(ctx, words, 1)) return;
       const arg = words[1] ?? '';
       if (arg === '') return ctx.alert('CFG_GLOBAL_EXPECTS_INT', `'max-spread-checks' expects an integer argument (0..50).`, 'parsing-tight');
-      const r = parseHaTime(arg, 'ms');
+      const r = parseHaTime(arg, 'ms', ctx);
       if (r.ok) st.global.maxSpreadChecks = r.value;
       else if ('over' in r) {
         ctx.alert('CFG_GLOBAL_BAD_TIME', `timer overflow in argument <${arg}> to <max-spread-checks>, maximum value is 2147483647 ms (~24.8 days).`, 'parsing-tight');
       } else if ('under' in r) {
         ctx.alert('CFG_GLOBAL_BAD_TIME', `timer underflow in argument <${arg}> to <max-spread-checks>, minimum non-null value is 1 ms.`, 'parsing-tight');
       } else {
-        ctx.alert('CFG_GLOBAL_BAD_TIME', cText(`unsupported character '${r.ch}' in 'max-spread-checks' (wants an integer delay).`), 'parsing-tight');
+        ctx.alert('CFG_GLOBAL_BAD_TIME', cString(`unsupported character '${r.ch}' in 'max-spread-checks' (wants an integer delay).`), 'parsing-tight');
       }
     },
   },
@@ -451,9 +452,9 @@ function checkCpuMap(words: readonly string[]): string | undefined {
   for (const w of words.slice(2)) {
     if (w === '') break;
     if (!/^\d/.test(w)) return `cpu-map : '${w}' is not a CPU range.`;
-    let low = cAtol(w) >>> 0;
+    let low = str2uic(w);
     const dash = w.indexOf('-');
-    let high = dash < 0 ? low : dash + 1 < w.length ? cAtol(w.slice(dash + 1)) >>> 0 : 1023;
+    let high = dash < 0 ? low : dash + 1 < w.length ? str2uic(w.slice(dash + 1)) : 1023;
     if (high < low) [low, high] = [high, low];
     if (high >= 1024) return 'cpu-map : supports CPU numbers from 0 to 1023.';
     cpus += high - low + 1;

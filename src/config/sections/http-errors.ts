@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { HttpErrorsSection } from '../model/sections.js';
 import { registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { invalidChar } from '../proxy/util.js';
-import { cAtol } from '../global/c-numbers.js';
+import { cAtoi } from '../global/c-numbers.js';
 import { abortAlert } from '../global/diagnostic-helpers.js';
 import { applyModifier } from '../global/keyword-modifier.js';
 
@@ -135,7 +135,7 @@ function parseErrorfile(ctx: LineContext, s: HttpErrorsSection | undefined, word
   const code = words[1] ?? '';
   const file = words[2] ?? '';
   if (code === '' || file === '') return ctx.alert('CFG_HTTP_ERRORS_USAGE', 'errorfile: expects <status_code> and <file> as arguments.');
-  const status = Number(BigInt.asIntN(32, BigInt(cAtol(code))));
+  const status = cAtoi(code);
   const why = checkErrorFile(status, file);
   if (why !== undefined) return ctx.alert('CFG_HTTP_ERRORS_FILE', `errorfile : ${why}`);
   s?.errorfiles.set(status, { file, place: ctx.place });
@@ -172,7 +172,8 @@ export const httpErrorsSection: SectionParser<HttpErrorsState> = {
     const { words } = applyModifier(ctx, rawWords);
     const kw = words[0] ?? '';
     if (kw === 'errorfile') return parseErrorfile(ctx, st.section, words);
-    ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'http-errors' section`);
+    // `else if (*args[0] != 0)`: an empty keyword (a lone `no`) is not reported
+    if (kw !== '') ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'http-errors' section`);
   },
 };
 

@@ -8,9 +8,9 @@ import { registerSection } from '../section-registry.js';
 import type { LogForwardSection } from '../model/sections.js';
 import { parseAddress } from '../../net/address.js';
 import { parseLogLine } from '../../log/log-target.js';
-import { parseTime } from '../units.js';
-
-const INTEGER = /^-?\d+$/;
+import { parseTime, reportTimeWarning } from '../units.js';
+import { cAtoi } from '../global/c-numbers.js';
+import { applyModifier } from '../global/keyword-modifier.js';
 
 function parseBindLine(ctx: LineContext, lf: LogForwardSection, words: string[], datagram: boolean): void {
   const kw = words[0]!;
@@ -57,15 +57,16 @@ registerSection<LogForwardSection>({
     ctx.notEnforced(`'log-forward ${name}' (lands with logs)`);
     return section;
   },
-  line(ctx, lf, words) {
-    const kw = words[0]!;
+  line(ctx, lf, rawWords) {
+    const { words, kwm } = applyModifier(ctx, rawWords);
+    const kw = words[0] ?? '';
     switch (kw) {
       case 'bind':
       case 'dgram-bind':
         parseBindLine(ctx, lf, words, kw === 'dgram-bind');
         return;
       case 'log':
-        parseLogLine(ctx, words, lf.logs);
+        parseLogLine(ctx, kwm === 'no' ? ['no', ...words] : words, lf.logs);
         return;
       case 'maxconn':
       case 'backlog': {
@@ -75,7 +76,7 @@ registerSection<LogForwardSection>({
           ctx.alert('CFG_LOGFWD_INTEGER', `'${kw}' expects an integer argument.`);
           return;
         }
-        const n = INTEGER.test(v) ? Number(v) : 0;
+        const n = cAtoi(v);
         if (kw === 'maxconn') lf.maxconn = n;
         else lf.backlog = n;
         return;
@@ -88,6 +89,7 @@ registerSection<LogForwardSection>({
           return;
         }
         const r = parseTime(v);
+        reportTimeWarning(ctx, r);
         if (!r.ok) {
           ctx.alert('CFG_LOGFWD_TIMEOUT', r.badChar !== undefined ? `unexpected character '${r.badChar}' in 'timeout client'` : `invalid timeout client value '${v}'.`);
           return;

@@ -9,7 +9,8 @@ import { registerPostCheck, registerSection, type LineContext, type SectionParse
 import { invalidChar } from '../proxy/util.js';
 import { parseAddress } from '../../net/address.js';
 import { parseHaTime } from '../global/c-numbers.js';
-import { abortAlert, cText } from '../global/diagnostic-helpers.js';
+import { abortAlert } from '../global/diagnostic-helpers.js';
+import { cString } from '../tokenizer.js';
 import { applyModifier } from '../global/keyword-modifier.js';
 
 interface MailersState {
@@ -38,7 +39,7 @@ function parseTimeout(ctx: LineContext, s: MailersSection | undefined, words: st
   if (which !== 'mail') return ctx.alert('CFG_MAILERS_USAGE', `'timeout' expects 'mail' and <time> as arguments got '${which}'.`);
   const arg = words[2] ?? '';
   if (arg === '') return ctx.alert('CFG_MAILERS_USAGE', `'timeout mail' expects <time> as argument.`);
-  const r = parseHaTime(arg, 'ms');
+  const r = parseHaTime(arg, 'ms', ctx);
   if (!r.ok) {
     if ('over' in r) {
       return ctx.alert('CFG_MAILERS_BAD_TIME', `timer overflow in argument <${arg}> to <timeout mail>, maximum value is 2147483647 ms (~24.8 days).`, 'parsing-tight');
@@ -46,7 +47,7 @@ function parseTimeout(ctx: LineContext, s: MailersSection | undefined, words: st
     if ('under' in r) {
       return ctx.alert('CFG_MAILERS_BAD_TIME', `timer underflow in argument <${arg}> to <timeout mail>, minimum non-null value is 1 ms.`, 'parsing-tight');
     }
-    return ctx.alert('CFG_MAILERS_BAD_TIME', cText(`unexpected character '${r.ch}' in argument to <timeout mail>.`), 'parsing-tight');
+    return ctx.alert('CFG_MAILERS_BAD_TIME', cString(`unexpected character '${r.ch}' in argument to <timeout mail>.`), 'parsing-tight');
   }
   if (s !== undefined) s.timeoutMail = r.value;
 }
@@ -86,7 +87,8 @@ export const mailersSection: SectionParser<MailersState> = {
     const kw = words[0] ?? '';
     if (kw === 'mailer') return parseMailer(ctx, st.section, words);
     if (kw === 'timeout') return parseTimeout(ctx, st.section, words);
-    ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'mailers' section`);
+    // `else if (*args[0] != 0)`: an empty keyword (a lone `no`) is not reported
+    if (kw !== '') ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'mailers' section`);
   },
 };
 

@@ -15,7 +15,8 @@ import { parseLogLine } from '../../log/log-target.js';
 import { parseAddress } from '../../net/address.js';
 import { createBind, parseBindOptions } from '../../net/bind-keywords.js';
 import { cAtol, parseHaTime } from '../global/c-numbers.js';
-import { abortAlert, cText } from '../global/diagnostic-helpers.js';
+import { abortAlert } from '../global/diagnostic-helpers.js';
+import { cString } from '../tokenizer.js';
 import { applyModifier } from '../global/keyword-modifier.js';
 import { checkServerOptions } from './ring.js';
 
@@ -135,7 +136,7 @@ function sizeError(text: string): { value: number } | { ch: string } {
 export function checkTableLine(ctx: LineContext, words: readonly string[]): boolean {
   const kw = words[0] ?? 'table';
   const fail = (msg: string, style?: 'parsing-tight'): boolean => {
-    ctx.alert('CFG_TABLE_INVALID', cText(`${kw}: ${msg}`), style);
+    ctx.alert('CFG_TABLE_INVALID', cString(`${kw}: ${msg}`), style);
     return false;
   };
   const arg = (i: number): string => words[i] ?? '';
@@ -155,7 +156,7 @@ export function checkTableLine(ctx: LineContext, words: readonly string[]): bool
     } else if (a === 'expire') {
       i++;
       if (arg(i) === '') return fail(`missing argument after 'expire'.`);
-      const r = parseHaTime(arg(i), 'ms');
+      const r = parseHaTime(arg(i), 'ms', ctx);
       if (!r.ok) {
         if ('over' in r) return fail(`timer overflow in argument <${arg(i)}> to <expire>, maximum value is 2147483647 ms (~24.8 days).`, 'parsing-tight');
         if ('under' in r) return fail(`timer underflow in argument <${arg(i)}> to <expire>, minimum non-null value is 1 ms.`, 'parsing-tight');
@@ -202,13 +203,13 @@ export function checkTableLine(ctx: LineContext, words: readonly string[]): bool
         } else if (param === undefined) {
           return fail(`missing argument to store option '${name}'.`);
         } else if (kind === 'period') {
-          if (!parseHaTime(param, 'ms').ok) return fail(`error when processing store option '${name}'.`);
+          if (!parseHaTime(param, 'ms', ctx).ok) return fail(`error when processing store option '${name}'.`);
         } else {
           const [nb = '', period] = param.split(',');
           const n = cAtol(nb);
           if (!/^\d+$/.test(nb)) return fail(`error when processing store option '${name}'.`);
           if (n < 1 || n > 100) return fail(`array size is out of allowed range (1-100) for store option '${name}'.`);
-          if (kind === 'array-period' && (period === undefined || !parseHaTime(period, 'ms').ok)) {
+          if (kind === 'array-period' && (period === undefined || !parseHaTime(period, 'ms', ctx).ok)) {
             return fail(`error when processing store option '${name}'.`);
           }
         }
@@ -294,7 +295,8 @@ export const peersSection: SectionParser<PeersState> = {
         if (s !== undefined) s.disabled = false;
         return;
       default:
-        ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'peers' section`);
+        // `else if (*args[0] != 0)`: an empty keyword (a lone `no`) is not reported
+        if (kw !== '') ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'peers' section`);
     }
   },
 };

@@ -13,7 +13,8 @@ import { registerSection, type LineContext, type SectionParser } from '../sectio
 import { proxyKeywords } from './proxy-keywords.js';
 import { suggestionSuffix } from '../suggest.js';
 import { abortParsing, invalidChar, proxyTypeStr } from '../proxy/util.js';
-import { parseOptionLine, type KeywordModifier } from '../proxy/options.js';
+import { applyModifier } from '../global/keyword-modifier.js';
+import { parseOptionLine } from '../proxy/options.js';
 import { parseLogKeyword } from '../proxy/logging.js';
 import { rememberInheritedTimeouts } from '../proxy/timeouts.js';
 import { rememberInheritedLimits } from '../proxy/limits.js';
@@ -232,22 +233,6 @@ function checkRulesInheritance(ctx: LineContext, kind: ProxyKind, base: ProxyCon
   return true;
 }
 
-/**
- * readcfgfile()'s "no"/"default" prefixes: only `option` and `log` accept
- * them in a proxy. haproxy still processes the rest of the line after
- * complaining. For "default", haproxy shifts the words left but leaves the
- * last one in place (so "default mode http" is read as "mode http http").
- */
-function splitModifier(words: string[]): { kwm: KeywordModifier; rest: string[] } {
-  const first = words[0];
-  if (first === 'no') return { kwm: 'no', rest: words.length > 1 ? words.slice(1) : [''] };
-  if (first === 'default') {
-    if (words.length === 1) return { kwm: 'default', rest: words };
-    return { kwm: 'default', rest: [...words.slice(1), words[words.length - 1] ?? ''] };
-  }
-  return { kwm: 'std', rest: words };
-}
-
 /** Names offered in "did you mean" suggestions: every proxy keyword and the section names. */
 function candidates(): Iterable<string> {
   return [...proxyKeywords.names(), 'listen', 'frontend', 'backend', 'defaults'];
@@ -258,7 +243,10 @@ function candidates(): Iterable<string> {
  * for tools that feed single lines.
  */
 export function parseProxyLine(ctx: LineContext, proxy: ProxyConfig, sectionName: string, words: string[]): void {
-  const { kwm, rest } = splitModifier(words);
+  // readcfgfile() shifts the words and checks the keyword for every section;
+  // in a proxy only `option` and `log` then act on the modifier, other
+  // keywords are parsed as if it were not there.
+  const { kwm, words: rest } = applyModifier(ctx, words);
   const name = rest[0] ?? '';
   if (kwm !== 'std') {
     if (name === 'option') {
@@ -269,11 +257,6 @@ export function parseProxyLine(ctx: LineContext, proxy: ProxyConfig, sectionName
       parseLogKeyword(ctx, proxy, rest, kwm);
       return;
     }
-    ctx.alert(
-      'CFG_NEGATION_UNSUPPORTED',
-      'negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.',
-      'parsing-tight',
-    );
   }
   const kw = proxyKeywords.get(name);
   if (kw === undefined) {

@@ -10,7 +10,8 @@ import { registerPostCheck, registerSection, type LineContext, type SectionParse
 import { invalidChar } from '../proxy/util.js';
 import { parseAddress } from '../../net/address.js';
 import { cAtoi, parseHaTime } from '../global/c-numbers.js';
-import { abortAlert, cText } from '../global/diagnostic-helpers.js';
+import { abortAlert } from '../global/diagnostic-helpers.js';
+import { cString } from '../tokenizer.js';
 import { applyModifier } from '../global/keyword-modifier.js';
 
 interface ResolversState {
@@ -25,14 +26,14 @@ const HOLD_EVENTS: readonly ResolverHoldEvent[] = ['nx', 'other', 'refused', 'ti
 
 /** parse_time_err() reported with the resolvers parser's wording. */
 function timeArg(ctx: LineContext, arg: string, label: string, quoted: string): number | undefined {
-  const r = parseHaTime(arg, 'ms');
+  const r = parseHaTime(arg, 'ms', ctx);
   if (r.ok) return r.value;
   if ('over' in r) {
     ctx.alert('CFG_RESOLVERS_BAD_TIME', `timer overflow in argument <${quoted}> to <${label}>, maximum value is 2147483647 ms (~24.8 days).`, 'parsing-tight');
   } else if ('under' in r) {
     ctx.alert('CFG_RESOLVERS_BAD_TIME', `timer underflow in argument <${quoted}> to <${label}>, minimum non-null value is 1 ms.`, 'parsing-tight');
   } else {
-    ctx.alert('CFG_RESOLVERS_BAD_TIME', cText(`unexpected character '${r.ch}' in argument to <${label}>.`), 'parsing-tight');
+    ctx.alert('CFG_RESOLVERS_BAD_TIME', cString(`unexpected character '${r.ch}' in argument to <${label}>.`), 'parsing-tight');
   }
   return undefined;
 }
@@ -185,7 +186,9 @@ export const resolversSection: SectionParser<ResolversState> = {
       case 'timeout':
         return parseTimeout(ctx, s, words);
       default:
-        return ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'resolvers' section`);
+        // `else if (*args[0] != 0)`: an empty keyword (a lone `no`) is not reported
+        if (kw !== '') ctx.alert('CFG_UNKNOWN_KEYWORD', `unknown keyword '${kw}' in 'resolvers' section`);
+        return;
     }
   },
 };

@@ -14,8 +14,9 @@ import { bestMatch } from '../suggest.js';
 import { invalidChar } from '../proxy/util.js';
 import { parseAddress } from '../../net/address.js';
 import { serverOptionsByName, type ServerOptionContext } from '../../server/server-options.js';
-import { cAtol, parseHaTime } from '../global/c-numbers.js';
-import { cText, markFatal } from '../global/diagnostic-helpers.js';
+import { cAtoi, cAtol, parseHaTime } from '../global/c-numbers.js';
+import { markFatal } from '../global/diagnostic-helpers.js';
+import { cString } from '../tokenizer.js';
 import { applyModifier } from '../global/keyword-modifier.js';
 
 interface RingState {
@@ -91,7 +92,7 @@ function parseTimeout(ctx: LineContext, s: RingSection | undefined, words: strin
   if (which !== 'connect' && which !== 'server') return;
   const arg = words[2] ?? '';
   if (arg === '') return ctx.alert('CFG_RING_USAGE', `'timeout ${which}' expects <time> as argument.`);
-  const r = parseHaTime(arg, 'ms');
+  const r = parseHaTime(arg, 'ms', ctx);
   if (!r.ok) {
     if ('over' in r) {
       return ctx.alert('CFG_RING_BAD_TIME', `timer overflow in argument <${arg}> to <timeout ${which}>, maximum value is 2147483647 ms (~24.8 days).`, 'parsing-tight');
@@ -99,7 +100,7 @@ function parseTimeout(ctx: LineContext, s: RingSection | undefined, words: strin
     if ('under' in r) {
       return ctx.alert('CFG_RING_BAD_TIME', `timer underflow in argument <${arg}> to <timeout ${which}>, minimum non-null value is 1 ms.`, 'parsing-tight');
     }
-    return ctx.alert('CFG_RING_BAD_TIME', cText(`unexpected character '${r.ch}' in argument to <timeout ${which}>.`), 'parsing-tight');
+    return ctx.alert('CFG_RING_BAD_TIME', cString(`unexpected character '${r.ch}' in argument to <timeout ${which}>.`), 'parsing-tight');
   }
   if (which === 'connect') s.timeoutConnect = r.value;
   else s.timeoutServer = r.value;
@@ -136,7 +137,7 @@ function parseLine(ctx: LineContext, s: RingSection | undefined, words: string[]
     case 'maxlen': {
       if (s === undefined) return ctx.alert('CFG_RING_NO_SINK', `unable to set event max length '${arg}'.`);
       // stored in an unsigned int
-      const v = Number(BigInt.asUintN(32, BigInt(cAtol(arg))));
+      const v = cAtoi(arg) >>> 0;
       if (v === 0) return ctx.alert('CFG_RING_BAD_SIZE', `invalid size '${arg}' for new sink buffer.`);
       s.maxlen = v;
       return;

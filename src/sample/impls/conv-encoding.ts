@@ -3,7 +3,7 @@
  * configuration.txt §7.3.1 (sample.c, base64.c): base64 variants, hex,
  * bytes, be2dec/be2hex, htonl, ipmask, dates.
  */
-import { registerConverterImpls, conv, argInt, argStr, hasArg, type ConverterImpl } from '../impl-registry.js';
+import { registerConverterImpls, conv, argBigInt, argInt, argStr, hasArg, type ConverterImpl } from '../impl-registry.js';
 import { castSample, parseIpv6, type Sample } from '../sample.js';
 import type { SampleArg } from '../types.js';
 import { gmtime, localtime, strftime } from './strftime.js';
@@ -34,10 +34,13 @@ for (let i = 0; i < 64; i++) {
   REVURL[B64URL.charCodeAt(i)] = i;
 }
 REV[0x3d] = 64;
+// base64.c base64urlrev[] decodes '=' as 63 (verified: `str(aGk=),ub64dec,hex` is 68693F)
+REVURL[0x3d] = 63;
 
 /**
  * base64.c base64dec(): a length multiple of 4, padding only at the end of
- * a quantum ("XX==" or "XXX="); undefined on any other input.
+ * a quantum ("XX==" or "XXX=", never "X===" or "a=k="); undefined on any
+ * other input.
  */
 export function base64Decode(s: string): Buffer | undefined {
   if (s.length % 4 !== 0) return undefined;
@@ -50,7 +53,7 @@ export function base64Decode(s: string): Buffer | undefined {
     const b = c < 256 ? REV[c]! : -1;
     if (b < 0) return undefined;
     if (pad > 0 && b !== 64) return undefined;
-    if (pad > 0 && i < 2) return undefined;
+    if (b === 64 && i < 2) return undefined;
     if (b === 64) pad++;
     t[i++] = b & 63;
     if (i === 4) {
@@ -63,20 +66,32 @@ export function base64Decode(s: string): Buffer | undefined {
   return Buffer.from(out);
 }
 
-/** base64.c base64urldec(): the URL alphabet, no '=' allowed, missing padding implied (length % 4 != 1). */
+/** base64.c base64urldec(): the URL alphabet, missing padding implied (length % 4 != 1). */
 export function base64UrlDecode(s: string): Buffer | undefined {
   const rem = s.length % 4;
   if (rem === 1) return undefined;
-  let std = '';
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    const b = c < 256 ? REVURL[c]! : -1;
-    if (b < 0) return undefined;
-    std += B64[b];
+  const n = s.length;
+  const total = n + (rem === 0 ? 0 : 4 - rem);
+  const out: number[] = [];
+  const t = [0, 0, 0, 0];
+  const padlen = total - n;
+  let i = 0;
+  for (let k = 0; k < total; k++) {
+    let b = 0;
+    if (k < n) {
+      const c = s.charCodeAt(k);
+      b = c < 256 ? REVURL[c]! : -1;
+      if (b < 0) return undefined;
+    }
+    t[i++] = b;
+    if (i === 4) {
+      const bytes = [((t[0]! << 2) + (t[1]! >> 4)) & 0xff, ((t[1]! << 4) + (t[2]! >> 2)) & 0xff, ((t[2]! << 6) + t[3]!) & 0xff];
+      const keep = k === total - 1 ? 3 - padlen : 3;
+      for (let j = 0; j < keep; j++) out.push(bytes[j]!);
+      i = 0;
+    }
   }
-  if (rem === 2) std += '==';
-  else if (rem === 3) std += '=';
-  return base64Decode(std);
+  return Buffer.from(out);
 }
 
 /** sample.c sample_conv_be2dec(): one unsigned number per `chunk` bytes, separated. */
@@ -133,7 +148,7 @@ function timeConv(local: boolean): ConverterImpl {
   return {
     compile: (args) => {
       const fmt = argStr(args, 0);
-      const offset = BigInt(argInt(args, 1));
+      const offset = argBigInt(args, 1);
       return (s) => {
         const t = intIn(s) + offset;
         if (t > 8640000000000n || t < -8640000000000n) return undefined;
@@ -227,7 +242,7 @@ export const ENCODING_CONVERTER_IMPLS: Readonly<Record<string, ConverterImpl>> =
   // sample.c sample_conv_http_date(): IMF-fixdate; with ms/us units the fraction follows the seconds
   http_date: {
     compile: (args) => {
-      const offset = BigInt(argInt(args, 0));
+      const offset = argBigInt(args, 0);
       const unit = argStr(args, 1, 's');
       return (s) => {
         let v = intIn(s) + offset;

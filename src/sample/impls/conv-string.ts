@@ -141,17 +141,24 @@ export function word(input: string, index: number, delims: string, countArg: num
 }
 
 /**
- * http.c http_get_host_port(): the digits after the last ':' when everything
- * after it is digits, it is not the first character and not the last one.
+ * http_conv.c host_only/port_only: the port is what follows the last ':'
+ * unless a ']' comes after it ("[::1]" has no port); verified with haproxy
+ * 2.6 on "[::1]:80", "::1", "a:1:2", "[::1]x". Returns the ':' index or -1.
  */
 function hostPort(h: string): number {
-  let p = h.length;
-  while (p > 0) {
-    const c = h.charCodeAt(--p);
-    if (c < 48 || c > 57) break;
+  for (let p = h.length - 1; p >= 0; p--) {
+    const c = h.charCodeAt(p);
+    if (c === 0x3a) return p;
+    if (c === 0x5d) return -1;
   }
-  if (h.charCodeAt(p) !== 0x3a || p + 1 === h.length || p === 0) return -1;
-  return p;
+  return -1;
+}
+
+/** tools.h __strl2ui(): digits without validation ('x' counts as 72), wrapping at 32 bits. */
+function strl2ui(s: string): number {
+  let v = 0;
+  for (let i = 0; i < s.length; i++) v = (Math.imul(v, 10) + (s.charCodeAt(i) - 48)) >>> 0;
+  return v;
 }
 
 const HEX = '0123456789ABCDEF';
@@ -283,7 +290,7 @@ export function urlEncode(s: string): string {
  * regex.c exp_replace(): `\N` is group N (empty when it did not match),
  * `\xHH` a byte, `\c` the character c.
  */
-function expReplace(subst: string, m: RegExpExecArray): string {
+export function expReplace(subst: string, m: RegExpExecArray): string {
   let out = '';
   for (let i = 0; i < subst.length; i++) {
     const ch = subst[i]!;
@@ -425,17 +432,17 @@ export const STRING_CONVERTER_IMPLS: Readonly<Record<string, ConverterImpl>> = {
       };
     },
   },
-  // http_conv.c sample_conv_host_only(): the host without its port
+  // http_conv.c sample_conv_host_only(): the host without its port, lowercased
   host_only: conv((s) => {
     const t = text(s);
     const p = hostPort(t);
-    return str(p < 0 ? t : t.slice(0, p), s.flags);
+    return str(asciiLower(p < 0 ? t : t.slice(0, p)), s.flags);
   }),
   // http_conv.c sample_conv_port_only(): the port, 0 when there is none
   port_only: conv((s) => {
     const t = text(s);
     const p = hostPort(t);
-    return smpNum(p < 0 ? 0 : Number(t.slice(p + 1)));
+    return smpNum(p < 0 ? 0 : strl2ui(t.slice(p + 1)));
   }),
   iif: {
     compile: (args) => {
@@ -456,6 +463,8 @@ export const STRING_CONVERTER_IMPLS: Readonly<Record<string, ConverterImpl>> = {
   regsub: {
     compile: (args) => {
       const source = argRef(args, 0) ?? '';
+      // sample.c smp_resolve_args(): an empty regex is an error
+      if (source === '') return "missing regex in arg 1 of conversion keyword 'regsub'";
       const flags = argStr(args, 2);
       const r = compileRegex(source, flags.includes('i'));
       if (!r.ok) return r.message;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { parseBinPattern } from '../converters/patterns.js';
-import { registerFetchImpls, simple, argInt, argStr, hasArg, type CompileEnv, type FetchImpl } from '../impl-registry.js';
+import { registerFetchImpls, simple, argBigInt, argInt, argStr, hasArg, type CompileEnv, type FetchImpl } from '../impl-registry.js';
 import { parseIpv6, buf2ip, smpBool, smpNum, smpStr, SMP_FALSE, SMP_TRUE, type Sample } from '../sample.js';
 import type { SampleArg } from '../types.js';
 import type { BackendView, ServerView } from '../context.js';
@@ -132,7 +132,7 @@ export const INTERNAL_FETCH_IMPLS: Readonly<Record<string, FetchImpl>> = {
   // sample.c smp_fetch_date(): seconds (or ms/us) since the epoch plus the offset
   date: {
     compile: (args, env) => {
-      const offset = BigInt(argInt(args, 0));
+      const offset = argBigInt(args, 0);
       const unit = argStr(args, 1, 's');
       const now = clock(env);
       return () => {
@@ -198,13 +198,15 @@ export const INTERNAL_FETCH_IMPLS: Readonly<Record<string, FetchImpl>> = {
       return () => s;
     },
   },
-  int: constant((args) => smpNum(argInt(args, 0))),
+  int: constant((args) => ({ type: 'sint', value: argBigInt(args, 0), flags: 0 })),
   ipv4: constant((args) => {
-    const v = buf2ip(argStr(args, 0));
+    const a = args[0];
+    const v = buf2ip(a !== undefined && a.type === 'ipv4' ? a.value : argStr(args, 0));
     return v === undefined ? 'invalid IPv4 address' : { type: 'ipv4', value: v, flags: 0 };
   }),
   ipv6: constant((args) => {
-    const v = parseIpv6(argStr(args, 0));
+    const a = args[0];
+    const v = parseIpv6(a !== undefined && a.type === 'ipv6' ? a.value : argStr(args, 0));
     return v === undefined ? 'invalid IPv6 address' : { type: 'ipv6', value: v, flags: 0 };
   }),
   last_rule_file: simple((ctx) => (ctx.lastRule === undefined ? undefined : smpStr(ctx.lastRule.file))),

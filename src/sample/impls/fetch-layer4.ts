@@ -173,17 +173,19 @@ export const LAYER4_FETCH_IMPLS: Readonly<Record<string, FetchImpl>> = {
   fc_reordering: NO_TCP_INFO,
   be_id: simple((ctx) => proxyId(ctx.backend)),
   be_name: simple((ctx) => (ctx.backend === undefined ? undefined : smpStr(ctx.backend.name))),
-  be_server_timeout: simple((ctx) => ms(ctx.backend?.config.timeouts?.server)),
-  be_tunnel_timeout: simple((ctx) => ms(ctx.backend?.config.timeouts?.tunnel)),
-  cur_server_timeout: simple((ctx) => ms(ctx.curServerTimeout ?? ctx.backend?.config.timeouts?.server)),
-  cur_tunnel_timeout: simple((ctx) => ms(ctx.curTunnelTimeout ?? ctx.backend?.config.timeouts?.tunnel)),
+  // an unset timeout reads as 0 (verified with haproxy 2.6)
+  be_server_timeout: simple((ctx) => (ctx.backend === undefined ? undefined : ms(ctx.backend.config.timeouts?.server ?? 0))),
+  be_tunnel_timeout: simple((ctx) => (ctx.backend === undefined ? undefined : ms(ctx.backend.config.timeouts?.tunnel ?? 0))),
+  // the stream's applied timeouts: 0 until the server connection applies them (verified in http-request rules)
+  cur_server_timeout: simple((ctx) => (ctx.backend === undefined ? undefined : ms(ctx.curServerTimeout ?? 0))),
+  cur_tunnel_timeout: simple((ctx) => (ctx.backend === undefined ? undefined : ms(ctx.curTunnelTimeout ?? 0))),
   fe_id: simple((ctx) => proxyId(ctx.frontend)),
   fe_name: simple((ctx) => (ctx.frontend === undefined ? undefined : smpStr(ctx.frontend.name))),
   fe_defbe: simple((ctx) => {
     const d = ctx.frontend?.config.defaultBackend;
     return d === undefined ? undefined : smpStr(d.name);
   }),
-  fe_client_timeout: simple((ctx) => ms(ctx.frontend?.config.timeouts?.client)),
+  fe_client_timeout: simple((ctx) => (ctx.frontend === undefined ? undefined : ms(ctx.frontend.config.timeouts?.client ?? 0))),
   dst_conn: simple((ctx) => ms(ctx.listener?.curConns)),
   so_id: simple((ctx) => {
     const l = ctx.listener;

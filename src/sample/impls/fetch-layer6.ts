@@ -8,19 +8,26 @@
  * wait for more data until the inspect delay ends. Returned binary samples
  * are views into the connection buffer, never copies.
  *
- * The ClientHello fetches (req.ssl_sni, req.ssl_alpn, req.ssl_ec_ext,
- * req.ssl_st_ext) use the TLS ClientHello parser of src/tls/client-hello.ts
- * through {@link setClientHelloParser}; req.ssl_hello_type and req.ssl_ver
- * only read record headers and are implemented here, as in payload.c.
+ * The TLS hello fetches (req.ssl_hello_type, req.ssl_ver, req.ssl_sni,
+ * req.ssl_alpn, req.ssl_ec_ext, req.ssl_st_ext, res.ssl_hello_type) use the
+ * haproxy-exact decisions of src/tls/client-hello.ts on a view of the data.
  */
+import {
+  sslAlpnSample,
+  sslEcExtSample,
+  sslHelloTypeSample,
+  sslSniSample,
+  sslStExtSample,
+  sslVerSample,
+  type HelloSample,
+} from '../../tls/client-hello.js';
 import type { PayloadView, SampleContext } from '../context.js';
 import { MISS } from '../context.js';
-import { registerFetchImpls, simple, argInt, argStr, hasArg, type FetchFn, type FetchImpl } from '../impl-registry.js';
+import { registerFetchImpls, simple, argInt, argStr, hasArg, type FetchImpl } from '../impl-registry.js';
 import { F_MAY_CHANGE, smpBool, smpNum, type Sample } from '../sample.js';
 
 /** HAProxy's default tune.bufsize and tune.maxrewrite: bounds of what a payload fetch may ever see. */
 const BUFSIZE = 16384;
-const MAXREWRITE = 1024;
 
 type Dir = 'req' | 'res' | 'auto';
 
@@ -177,137 +184,99 @@ function rdpCookieCntFetch(): FetchImpl {
   };
 }
 
-/**
- * payload.c smp_fetch_ssl_hello_type(): the handshake type of the first TLS
- * record once the whole handshake fragment is there.
- */
-export function sslHelloType(ch: PayloadView): Sample | undefined | typeof MISS {
-  const d = ch.buf;
-  const left = ch.len;
-  if (left === 0) return MISS;
-  const t = d[0]!;
-  if (!((t >= 0x14 && t <= 0x17) || t === 0xff)) return undefined;
-  if (left < 9) return MISS;
-  if ((d[1]! << 16) + d[2]! < 0x00030000) return undefined;
-  if ((d[3]! << 8) + d[4]! < 4) return undefined;
-  const hsType = d[5]!;
-  const hsLen = (d[6]! << 16) + (d[7]! << 8) + d[8]!;
-  if (left < hsLen + 9) return MISS;
-  return smpNum(hsType);
-}
+// ---------------------------------------------------------------------------
+// TLS hello fetches: the decisions are those of src/tls/client-hello.ts,
+// which ports payload.c's smp_fetch_ssl_hello_type / req_ssl_ver /
+// ssl_hello_sni / alpn / ec_ext / st_ext.
+// ---------------------------------------------------------------------------
 
-/**
- * payload.c smp_fetch_req_ssl_ver(): the protocol version of an SSLv3+ record
- * header or of an SSLv2 CLIENT-HELLO, as major << 16 | minor, once the
- * announced message (capped to what a buffer holds) is there.
- */
-export function sslVersion(ch: PayloadView): Sample | undefined | typeof MISS {
-  const d = ch.buf;
-  let left = ch.len;
-  let p = 0;
-  if (left === 0) return MISS;
-  let version: number;
-  let msgLen: number;
-  const t = d[0]!;
-  if ((t >= 0x14 && t <= 0x17) || t === 0xff) {
-    if (left < 5) return MISS;
-    version = (d[1]! << 16) + d[2]!;
-    msgLen = (d[3]! << 8) + d[4]!;
-    if (version < 0x00030000) return undefined;
-    if (msgLen < 1 || msgLen > (1 << 14) + 2048) return undefined;
-    left -= 5;
-  } else {
-    // SSLv2 header format, only supported for hello (msg type 1)
-    let rlen: number;
-    let plen: number;
-    if (t & 0x80) {
-      if (left < 3) return MISS;
-      rlen = ((t & 0x7f) << 8) | d[1]!;
-      plen = 0;
-      left -= 2;
-      p += 2;
-    } else {
-      if (left < 4) return MISS;
-      rlen = ((t & 0x3f) << 8) | d[1]!;
-      plen = d[2]!;
-      left -= 3;
-      p += 3;
-    }
-    if (d[p] !== 0x01) return undefined;
-    left--;
-    p++;
-    if (left < 8) return MISS;
-    version = (d[p]! << 16) | d[p + 1]!;
-    const cilen = (d[p + 2]! << 8) | d[p + 3]!;
-    const silen = (d[p + 4]! << 8) | d[p + 5]!;
-    const chlen = (d[p + 6]! << 8) | d[p + 7]!;
-    left -= 8;
-    if (cilen % 3 !== 0) return undefined;
-    if (silen !== 0 && silen !== 16) return undefined;
-    if (chlen < 16 || chlen > 32) return undefined;
-    if (rlen !== 9 + cilen + silen + chlen) return undefined;
-    msgLen = cilen + silen + chlen + plen;
-  }
-  // "we could still check that all the part of the request which fits in a buffer is already there"
-  if (msgLen > BUFSIZE - MAXREWRITE) msgLen = BUFSIZE - MAXREWRITE;
-  if (left < msgLen) return MISS;
-  return smpNum(version);
-}
-
-function channelFetch(dir: Dir, f: (ch: PayloadView) => Sample | undefined | typeof MISS): FetchImpl {
+/** Maps a HelloSample to the tri-state: need-more is MISS, none is "not found". */
+function helloFetch<T>(dir: Dir, fn: (buf: Uint8Array) => HelloSample<T>, make: (v: T) => Sample): FetchImpl {
   return simple((ctx) => {
     const ch = channel(ctx, dir);
-    return ch === undefined ? undefined : f(ch);
+    if (ch === undefined) return undefined;
+    const r = fn(ch.buf.subarray(0, ch.len));
+    if (r.status === 'need-more') return MISS;
+    return r.status === 'ok' ? make(r.value) : undefined;
   });
 }
 
-// ---------------------------------------------------------------------------
-// ClientHello-based fetches
-// ---------------------------------------------------------------------------
-
-/** What the ClientHello fetches need from a parsed hello (mapped from src/tls/client-hello.ts). */
-export interface ClientHelloInfo {
-  /** server_name (type host_name), when the extension is present. */
-  readonly sni?: string | undefined;
-  /** The protocols of the ALPN extension, in order, when present. */
-  readonly alpn?: readonly string[] | undefined;
-  /** Whether the supported_groups (elliptic_curves, 10) extension is present. */
-  readonly ecExtension: boolean;
-  /** The SessionTicket extension: 0 absent, 1 present and empty, 2 present with a ticket. */
-  readonly sessionTicket: 0 | 1 | 2;
-}
-
-/** The parser contract of src/tls/client-hello.ts (`parseClientHello(buf, start, end)`). */
-export type ClientHelloParser = (buf: Buffer, start: number, end: number) => { status: 'need-more' | 'invalid' | 'ok'; hello?: ClientHelloInfo | undefined };
-
-let clientHelloParser: ClientHelloParser | undefined;
+const int = (v: number): Sample => smpNum(v);
+const sslHelloReq = helloFetch('req', sslHelloTypeSample, int);
+const sslHelloRes = helloFetch('res', sslHelloTypeSample, int);
+const sslVerReq = helloFetch('req', (b) => sslVerSample(b), int);
+const sslSni = helloFetch('req', sslSniSample, (v: string): Sample => ({ type: 'str', value: v, flags: 0 }));
 
 /**
- * Installs the ClientHello parser used by req.ssl_sni, req.ssl_alpn,
- * req.ssl_ec_ext and req.ssl_st_ext (done once by the TLS module, adapting
- * its `hello` object to {@link ClientHelloInfo}). Until then these fetches
- * answer "not found".
+ * req.ssl_alpn: the first protocol as a value; ACLs try every protocol
+ * (client-hello.ts: "a multi-value fetch").
  */
-export function setClientHelloParser(p: ClientHelloParser | undefined): void {
-  clientHelloParser = p;
-}
-
-function helloFetch(read: (h: ClientHelloInfo) => Sample | undefined): FetchImpl {
-  const fn: FetchFn = (ctx) => {
+const sslAlpn: FetchImpl = {
+  compile: () => (ctx) => {
     const ch = ctx.req;
-    const parse = clientHelloParser;
-    if (ch === undefined || parse === undefined) return undefined;
-    const r = parse(ch.buf, 0, ch.len);
+    if (ch === undefined) return undefined;
+    const r = sslAlpnSample(ch.buf.subarray(0, ch.len));
     if (r.status === 'need-more') return MISS;
-    if (r.status !== 'ok' || r.hello === undefined) return undefined;
-    return read(r.hello);
-  };
-  return simple(fn);
-}
+    const first = r.status === 'ok' ? r.value[0] : undefined;
+    return first === undefined ? undefined : { type: 'str', value: first, flags: 0 };
+  },
+  compileEach: () => (ctx, visit) => {
+    const ch = ctx.req;
+    if (ch === undefined) return false;
+    const r = sslAlpnSample(ch.buf.subarray(0, ch.len));
+    if (r.status === 'need-more') return MISS;
+    if (r.status !== 'ok') return false;
+    for (const name of r.value) if (visit({ type: 'str', value: name, flags: 0 })) return true;
+    return false;
+  },
+};
 
-const sslSni = helloFetch((h) => (h.sni === undefined ? undefined : { type: 'str', value: h.sni, flags: 0 }));
-const sslHelloReq = channelFetch('req', sslHelloType);
-const sslVerReq = channelFetch('req', sslVersion);
+/**
+ * payload.c smp_fetch_distcc_param() / smp_fetch_distcc_body(): a distcc
+ * stream is a series of 4-letter tokens each followed by 8 hex digits (the
+ * parameter), and by a body of that length for the tokens that have one.
+ * Returns the parameter (or body) of occurrence `occ` of `token` (any when 0).
+ */
+function distccFetch(body: boolean): FetchImpl {
+  return {
+    compile: (args) => {
+      const tok = argStr(args, 0);
+      const occWanted = argInt(args, 1);
+      return (ctx) => {
+        const ch = channel(ctx, 'auto');
+        if (ch === undefined) return undefined;
+        const b = ch.buf;
+        let ofs = 0;
+        let occ = 0;
+        for (;;) {
+          if (ofs + 12 > ch.len) return MISS;
+          const token = b.toString('latin1', ofs, ofs + 4);
+          ofs += 4;
+          let param = 0;
+          for (let i = 0; i < 8; i++) {
+            const c = b[ofs + i]!;
+            const d = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+            if (d < 0) return undefined;
+            param = param * 16 + d;
+          }
+          ofs += 8;
+          // "these tokens don't have a body"
+          const bodyLen = token === 'ARGC' || token === 'DIST' || token === 'NFIL' || token === 'STAT' || token === 'DONE' ? 0 : param;
+          if (token === tok) {
+            occ++;
+            if (occWanted === 0 || occWanted === occ) {
+              if (!body) return smpNum(param);
+              // an incomplete body is not there yet
+              if (ofs + bodyLen > ch.len) return ofs + bodyLen > BUFSIZE ? undefined : MISS;
+              return { type: 'bin', value: b.subarray(ofs, ofs + bodyLen), flags: 0 };
+            }
+          }
+          ofs += bodyLen;
+        }
+      };
+    },
+  };
+}
 
 export const LAYER6_FETCH_IMPLS: Readonly<Record<string, FetchImpl>> = {
   'req.len': lenFetch('req'),
@@ -325,19 +294,17 @@ export const LAYER6_FETCH_IMPLS: Readonly<Record<string, FetchImpl>> = {
   rdp_cookie_cnt: rdpCookieCntFetch(),
   'req.ssl_hello_type': sslHelloReq,
   req_ssl_hello_type: sslHelloReq,
-  'res.ssl_hello_type': channelFetch('res', sslHelloType),
-  rep_ssl_hello_type: channelFetch('res', sslHelloType),
+  'res.ssl_hello_type': sslHelloRes,
+  rep_ssl_hello_type: sslHelloRes,
   'req.ssl_ver': sslVerReq,
   req_ssl_ver: sslVerReq,
   'req.ssl_sni': sslSni,
   req_ssl_sni: sslSni,
-  // payload.c smp_fetch_ssl_hello_alpn(): the first protocol of the list
-  'req.ssl_alpn': helloFetch((h) => {
-    const first = h.alpn?.[0];
-    return first === undefined ? undefined : { type: 'str', value: first, flags: 0 };
-  }),
-  'req.ssl_ec_ext': helloFetch((h) => smpBool(h.ecExtension)),
-  'req.ssl_st_ext': helloFetch((h) => smpNum(h.sessionTicket)),
+  'req.ssl_alpn': sslAlpn,
+  'req.ssl_ec_ext': helloFetch('req', sslEcExtSample, (v: boolean) => smpBool(v)),
+  'req.ssl_st_ext': helloFetch('req', sslStExtSample, int),
+  distcc_param: distccFetch(false),
+  distcc_body: distccFetch(true),
   // payload.c smp_fetch_wait_end(): true once the inspection period is over, never "false"
   wait_end: simple((ctx) => (ctx.final ? smpBool(true) : MISS)),
 };

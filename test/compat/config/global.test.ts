@@ -4,46 +4,11 @@
  * verdict, the places and the exact alert and warning texts must match.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { formatDiagnostic } from '../../../src/config/diagnostics.js';
-import { createEnvironment } from '../../../src/config/environment.js';
-import { loadConfiguration } from '../../../src/config/loader.js';
-import { HAPROXY_BIN, haproxyAvailable } from '../../helpers/paths.js';
-import { parseDiagnostics, run } from '../../helpers/processes.js';
+import { describe, it } from 'node:test';
+import { haproxyAvailable } from '../../helpers/paths.js';
+import { lineComparer } from './line-compare.js';
 
-/** haproxy's closing lines, and notes only we print. */
-const SKIP = /^(Error\(s\) found in configuration file|Fatal errors found in configuration|Configuration file is valid|Configuration file has no error)|parsed but not enforced yet/;
-
-const dir = mkdtempSync(join(tmpdir(), 'sy-global-compat-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-
-interface Side { fail: boolean; lines: string[] }
-
-/** Runs both sides on `lines` (one config line each). */
-export async function compare(lines: readonly string[]): Promise<{ haproxy: Side; ours: Side }> {
-  const name = `c${n++}.cfg`;
-  const file = join(dir, name);
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  const r = await run(HAPROXY_BIN, ['-c', '-f', name], { cwd: dir, timeoutMs: 10000 });
-  const hx = parseDiagnostics(`${r.stderr}\n${r.stdout}`)
-    .filter((d) => (d.severity === 'alert' || d.severity === 'warning') && !SKIP.test(d.message))
-    .map((d) => `${d.severity} ${d.message.replace(/\n+$/, '')}`);
-  const env = createEnvironment({ cfgFiles: [file], localPeer: hostname() });
-  const res = loadConfiguration([file], { env, conditions: { env, version: '2.6.12', features: new Set<string>() } } as Parameters<typeof loadConfiguration>[1]);
-  const ours = res.diag.list
-    .map((d) => ({ d, text: formatDiagnostic(d, 1).split(file).join(name) }))
-    .filter(({ d }) => (d.severity === 'alert' || d.severity === 'warning'))
-    .map(({ d, text }) => `${d.severity} ${text.replace(/^\[\w+\]\s+\(1\) : (config : )?/, '')}`)
-    .filter((t) => !SKIP.test(t.replace(/^\w+ /, '')));
-  return {
-    haproxy: { fail: r.code === 1, lines: hx },
-    ours: { fail: res.diag.hasAlerts() || res.diag.list.some((d) => d.fatal === true), lines: ours },
-  };
-}
+const compare = lineComparer('global');
 
 const CASES: Array<readonly string[]> = [
   // valid lines, one per keyword family
@@ -85,4 +50,28 @@ describe('global section: haproxy -c versus Switchyard', { skip: !haproxyAvailab
     const r = await compare(['global', 'option', 'tion', 'orts', 'ead-group']);
     assert.deepEqual(r.ours.lines, r.haproxy.lines);
   });
+});
+
+/** Regressions, named after what broke (test/unit/config/regressions.test.ts checks the same lines offline). */
+const REGRESSIONS: Array<[string, readonly string[]]> = [
+  ['a character after a time unit only warns', ['global', 'grace 10sx', 'hard-stop-after 10sx', 'tune.idletimer 10sx', 'max-spread-checks 10sx', 'stats timeout 10sx', 'tune.ssl.lifetime 10sx', 'close-spread-time 10sx']],
+  ['the trailing-character warning comes before the range alert', ['global', 'grace 99999999dx', 'stats timeout 0sx', 'tune.idletimer 70sx', 'hard-stop-after 1usx']],
+  ['(int)atol() keeps the value exact above 2^53', ['global', 'stats maxconn 9007199254740993', 'tune.bufsize 9007199254740993', 'maxsslconn 9007199254740993', 'spread-checks 9007203549708287', 'mworker-max-reloads 4294967297']],
+  ['(int)atol() wraps 4294967297, 2147483648 and -1 like C', ['global', 'stats maxconn 4294967297', 'tune.maxrewrite 2147483648', 'maxsslconn -1', 'spread-checks 4294967297', 'tune.maxaccept 4294967297']],
+  ['longs printed back keep every digit', ['global', 'nbthread 9007199254740993', 'thread-group 99999999999999999999', 'nbthread -9007199254740993']],
+  ['uid and gid read with strl2irc()', ['global', 'uid 4294967297', 'gid 9007199254740993', 'uid -', 'gid 2147483648']],
+  ['stats bind-process allows process 1 only and checks each word', ['global', 'stats bind-process 2', 'stats bind-process 1 2', 'stats bind-process 1 x', 'stats bind-process 2-', 'stats bind-process all 2', 'stats bind-process 18446744073709551617']],
+  ['stats socket process/thread errors keep their line feed', ['global', 'stats socket /tmp/sy-compat-r1.sock thread 1-100', 'stats socket /tmp/sy-compat-r2.sock process 2']],
+  ['bind thread and process have an upper bound', ['frontend f', 'bind 127.0.0.1:65000 thread 1-100', 'bind 127.0.0.1:65000 thread 1/1-100', 'bind 127.0.0.1:65000 process 1-100', 'bind 127.0.0.1:65000 process all/1-100', 'bind 127.0.0.1:65000 thread 18446744073709551617', 'bind 127.0.0.1:65000 tcp-ut 4294967297']],
+  ['cpu-map numbers wrap at 2^32', ['global', 'cpu-map 18446744073709551617 0', 'cpu-map 1/4294967297 0', 'cpu-map 1 4294967297']],
+];
+
+describe('global section regressions: haproxy -c versus Switchyard', { skip: !haproxyAvailable() && 'haproxy not installed' }, () => {
+  for (const [name, lines] of REGRESSIONS) {
+    it(name, async () => {
+      const r = await compare(lines);
+      assert.deepEqual(r.ours.lines, r.haproxy.lines);
+      assert.equal(r.ours.fail, r.haproxy.fail, 'verdict');
+    });
+  }
 });

@@ -10,42 +10,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { formatDiagnostic } from '../../../src/config/diagnostics.js';
-import { createEnvironment } from '../../../src/config/environment.js';
-import { loadConfiguration } from '../../../src/config/loader.js';
-import { HAPROXY_BIN, haproxyAvailable } from '../../helpers/paths.js';
-import { parseDiagnostics, run } from '../../helpers/processes.js';
+import { haproxyAvailable } from '../../helpers/paths.js';
+import { lineComparer } from './line-compare.js';
 
-/** haproxy's closing lines, and notes only we print. */
-const SKIP = /^(Error\(s\) found in configuration file|Fatal errors found in configuration|Configuration file is valid|Configuration file has no error)|parsed but not enforced yet/;
+const compare = lineComparer('sections');
 
-const dir = mkdtempSync(join(tmpdir(), 'sy-sections-compat-'));
+/** Where the error files the cases name are written. */
+const dir = mkdtempSync(join(tmpdir(), 'sy-sections-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-
-interface Side { fail: boolean; lines: string[] }
-
-/** Runs both sides on `lines` (one config line each). */
-async function compare(lines: readonly string[]): Promise<{ haproxy: Side; ours: Side }> {
-  const name = `c${n++}.cfg`;
-  const file = join(dir, name);
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  const r = await run(HAPROXY_BIN, ['-c', '-f', name], { cwd: dir, timeoutMs: 10000 });
-  const hx = parseDiagnostics(`${r.stderr}\n${r.stdout}`)
-    .filter((d) => (d.severity === 'alert' || d.severity === 'warning') && !SKIP.test(d.message))
-    .map((d) => `${d.severity} ${d.message.replace(/\n+$/, '')}`);
-  const env = createEnvironment({ cfgFiles: [file], localPeer: hostname() });
-  const res = loadConfiguration([file], { env, conditions: { env, version: '2.6.12', features: new Set<string>() } } as Parameters<typeof loadConfiguration>[1]);
-  const ours = res.diag.list
-    .map((d) => ({ d, text: formatDiagnostic(d, 1).split(file).join(name) }))
-    .filter(({ d }) => (d.severity === 'alert' || d.severity === 'warning'))
-    .map(({ d, text }) => `${d.severity} ${text.replace(/^\[\w+\]\s+\(1\) : (config : )?/, '')}`)
-    .filter((t) => !SKIP.test(t.replace(/^\w+ /, '')));
-  return {
-    haproxy: { fail: r.code === 1, lines: hx },
-    ours: { fail: res.diag.hasAlerts() || res.diag.list.some((d) => d.fatal === true), lines: ours },
-  };
-}
 
 const ERR = (name: string, text: string): string => {
   writeFileSync(join(dir, name), text, 'latin1');
@@ -127,6 +99,27 @@ const CASES: Array<readonly string[]> = [
 describe('auxiliary sections: haproxy -c versus Switchyard', { skip: !haproxyAvailable() && 'haproxy not installed' }, () => {
   for (const lines of CASES) {
     it(lines.join(' | ').replaceAll(dir, '<dir>'), async () => {
+      const r = await compare(lines);
+      assert.deepEqual(r.ours.lines, r.haproxy.lines);
+      assert.equal(r.ours.fail, r.haproxy.fail, 'verdict');
+    });
+  }
+});
+
+/** Regressions, named after what broke (test/unit/config/regressions.test.ts checks the same lines offline). */
+const REGRESSIONS: Array<[string, readonly string[]]> = [
+  ['a character after a time unit only warns in peers, ring, mailers and resolvers', [
+    'peers p', `peer ${me} 127.0.0.1:10000`, 'table t type ip size 10 expire 10sx',
+    'ring r', 'timeout connect 10sx', 'timeout server 10sx',
+    'mailers m', 'mailer a 127.0.0.1:25', 'timeout mail 10sx',
+    'resolvers r1', 'nameserver a 127.0.0.1:53', 'timeout resolve 10sx', 'timeout retry 10sx', 'hold valid 10sx', 'hold obsolete 10sx',
+  ]],
+  ['ring maxlen and errorfile codes read (int)atol() exactly', ['ring r', 'maxlen 4294967297', 'http-errors h', 'errorfile 9007199254740993 /dev/null']],
+];
+
+describe('auxiliary section regressions: haproxy -c versus Switchyard', { skip: !haproxyAvailable() && 'haproxy not installed' }, () => {
+  for (const [name, lines] of REGRESSIONS) {
+    it(name, async () => {
       const r = await compare(lines);
       assert.deepEqual(r.ours.lines, r.haproxy.lines);
       assert.equal(r.ours.fail, r.haproxy.fail, 'verdict');

@@ -166,12 +166,15 @@ describe('global section: messages', () => {
 
 describe('helpers', () => {
   it('parseHaTime rounds up and reports overflow', () => {
-    assert.deepEqual(parseHaTime('1500us'), { ok: true, value: 2 });
-    assert.deepEqual(parseHaTime('2m'), { ok: true, value: 120000 });
-    assert.deepEqual(parseHaTime('90', 's'), { ok: true, value: 90 });
-    assert.deepEqual(parseHaTime('25d'), { ok: false, over: true });
-    assert.deepEqual(parseHaTime(''), { ok: false, ch: '\0' });
-    assert.deepEqual(parseHaTime('5x'), { ok: false, ch: 'x' });
+    const warnings: string[] = [];
+    const sink = { warning: (_code: string, message: string) => void warnings.push(message) };
+    assert.deepEqual(parseHaTime('1500us', 'ms', sink), { ok: true, value: 2 });
+    assert.deepEqual(parseHaTime('2m', 'ms', sink), { ok: true, value: 120000 });
+    assert.deepEqual(parseHaTime('90', 's', sink), { ok: true, value: 90 });
+    assert.deepEqual(parseHaTime('25d', 'ms', sink), { ok: false, over: true });
+    assert.deepEqual(parseHaTime('', 'ms', sink), { ok: false, ch: '\0' });
+    assert.deepEqual(parseHaTime('5x', 'ms', sink), { ok: false, ch: 'x' });
+    assert.deepEqual(warnings, []);
   });
 
   it('parseLogWords mirrors parse_logsrv()', () => {

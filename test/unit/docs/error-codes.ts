@@ -9,10 +9,11 @@
  *  1. by position: a string literal that is the first or second argument of a
  *     call whose name says it reports something (`ctx.alert('X'`,
  *     `diag.warning('X'`, `nonFatalAlert(ctx, 'X'`, `abortingWarning(ctx, 'X'`,
- *     `fail('X'`, ternaries inside such calls), or that is assigned to, compared
+ *     `fail('X'`, ternaries inside such calls), that is assigned to, compared
  *     with or defaulted into something named `code` (`code: 'X'`,
  *     `readonly code = 'X'`, `r.code ?? 'X'`, `d.code !== 'X'`,
- *     `const FOO_CODE = 'X'`);
+ *     `const FOO_CODE = 'X'`), or that is inside a function named
+ *     `...ErrorCode` (lookup tables);
  *  2. by family: any other upper-snake literal whose first word is the prefix
  *     of a code found in (1) or of a documented code (`SMP_...` in the
  *     `sampleErrorCode` table, `CFG_...` in a lookup object). Literals of those
@@ -227,13 +228,14 @@ function inReporterCall(text: string, at: number): boolean {
 }
 
 /**
- * True when the literal is inside a function whose name says it maps to codes
- * (`sampleErrorCode(message)` and its table): the nearest `function name` before it.
+ * True when the literal is inside a function whose name says it maps to error
+ * codes (`...ErrorCode`, e.g. `sampleErrorCode(message)` and its table): the
+ * nearest `function name` before it. (`methodCode()` returns other codes.)
  */
 function inCodeFunction(text: string, at: number): boolean {
   let last: RegExpExecArray | undefined;
   for (const m of text.slice(0, at).matchAll(/\bfunction\s+([\w$]+)/g)) last = m;
-  if (last === undefined || !/code$/i.test(last[1]!)) return false;
+  if (last === undefined || !/ErrorCode$/.test(last[1]!)) return false;
   // Still inside it: more braces opened than closed since its name.
   const body = text
     .slice(last.index, at)

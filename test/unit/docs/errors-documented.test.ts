@@ -97,6 +97,7 @@ describe('the code scanner', () => {
         "if (d.code !== 'A_NINE') keep(d);",
         "export const BLOCK_CODE = 'A_TEN';",
         'const code = `A_USER_${severity.toUpperCase()}`;',
+        "function methodCode(m: string): number { return m === 'TRACE' ? 1 : 0; }",
         'export function someErrorCode(m: string): string {',
         "  const table = [[/x/, 'B_ONE'], [/y\\}/, 'B_TWO']] as const;",
         "  return 'B_THREE';",

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cAtoi, formatAddress, formatIPv6, parseAddress, parseIPv4Strict, parseIPv6Strict, type AddressOptions } from '../../../src/net/address.js';
+import { cAtoi } from '../../../src/config/global/c-numbers.js';
+import { formatAddress, formatIPv6, parseAddress, parseIPv4Strict, parseIPv6Strict, type AddressOptions } from '../../../src/net/address.js';
 import type { HostResolver } from '../../../src/net/resolve-sync.js';
 
 const resolver: HostResolver = (name, family) => {

@@ -1,0 +1,361 @@
+/**
+ * What health checks do to a server: the health counters of its check and
+ * agent, the state changes they cause and haproxy's lines for them.
+ *
+ * This is haproxy 2.6's set_server_check_status(), check_notify_*() (both in
+ * src/check.c) and the messages of srv_update_status() (src/server.c):
+ *
+ *   Server be/s1 is DOWN, reason: Layer7 wrong status, code: 503, info: "Service Unavailable",
+ *     check duration: 1ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued,
+ *     0 remaining in queue.
+ *   Server be/s1 is UP, reason: Layer7 check passed, code: 200, check duration: 0ms. 1 active
+ *     and 0 backup servers online. 0 sessions requeued, 0 total in queue.
+ *   Server be/s1 is stopping, reason: Layer7 check conditionally passed, code: 404, ...
+ *   Server be/s1 enters drain state. 1 active and 0 backup servers online. ...
+ *   Server be/s1 remains in forced drain mode.
+ *   Server be/s1 is going DOWN for maintenance. 1 active and 0 backup servers left. ...
+ *   Server be/s1 is UP/READY (leaving forced maintenance).
+ *   backend 'be' has no server available!
+ *
+ * (every line verified against haproxy 2.6 -db, see docs/health-checks.md).
+ *
+ * Health goes from 0 to rise+fall-1; the server counts as UP from `rise` on.
+ * A server starts UP at health `rise`, so the first failure takes it down.
+ *
+ * The states haproxy has and `Server` does not (yet): forced drain (agent
+ * `drain`) and "stopping" (`http-check disable-on-404`) both take the server
+ * out of load balancing while it stays UP; they are kept here and applied
+ * through the server's effective weight (`eweight` 0, as haproxy's
+ * srv_willbe_usable() treats them). TODO(server.ts): move both flags into
+ * Server and make `maxconn` writable, then drop the overlay.
+ */
+import { BE_WEIGHT_SCALE, SRV_UWGHT_MAX, type Server } from '../server.js';
+import type { Reporter } from '../../proxy/runtime.js';
+import { asciiEncode, clampDesc, statusDescription, statusHasCode, statusResult, type CheckOutcome, type CheckStatus } from './status.js';
+
+/** The health counter of one check (haproxy's struct check: health, rise, fall, status, desc, code). */
+export class HealthCounter {
+  readonly rise: number;
+  readonly fall: number;
+  health: number;
+  /** CHK_ST_ENABLED: the check is configured. */
+  readonly enabled: boolean;
+  status: CheckStatus = 'INI';
+  desc = '';
+  code = 0;
+  /** Duration of the last check in ms, -1 before the first. */
+  duration = -1;
+
+  constructor(rise: number, fall: number, enabled: boolean) {
+    this.rise = rise;
+    this.fall = fall;
+    this.enabled = enabled;
+    this.health = rise;
+  }
+
+  get max(): number {
+    return this.rise + this.fall - 1;
+  }
+}
+
+/** Which of the two checks of a server reports. */
+export type CheckRole = 'check' | 'agent';
+
+/** A server's view of its checks. One per server with `check` or `agent-check`. */
+export class ServerHealth {
+  readonly server: Server;
+  readonly check: HealthCounter;
+  readonly agent: HealthCounter;
+  /** SRV_ADMF_FDRAIN: drained by the agent. */
+  forcedDrain = false;
+  /** SRV_ADMF_FMAINT: put in maintenance by the agent. */
+  forcedMaint = false;
+  /** SRV_ST_STOPPING: a 404 with `http-check disable-on-404`. */
+  stopping = false;
+  /** The configured weight (haproxy's iweight), base of the agent's `<n>%`. */
+  readonly initialWeight: number;
+  /** BE_LB_PROP_DYN: whether the backend's algorithm accepts weight changes other than 0% and 100%. */
+  dynamicWeights = true;
+
+  constructor(server: Server, private readonly reporter: Reporter) {
+    this.server = server;
+    const c = server.config;
+    // configuration.txt §5.2: rise 2, fall 3.
+    this.check = new HealthCounter(c.rise ?? 2, c.fall ?? 3, c.check === true);
+    // include/haproxy/defaults.h DEF_AGENT_RISETIME / DEF_AGENT_FALLTIME: 1 and 1.
+    this.agent = new HealthCounter(1, 1, c.agentCheck === true);
+    this.initialWeight = server.uweight;
+  }
+
+  private counter(role: CheckRole): HealthCounter {
+    return role === 'agent' ? this.agent : this.check;
+  }
+
+  /**
+   * Applies the outcome of a finished check: set_server_check_status() then
+   * check_notify_failure/stopping/success() (check.c).
+   */
+  apply(role: CheckRole, o: CheckOutcome, duration: number): void {
+    const c = this.counter(role);
+    c.status = o.status;
+    c.desc = clampDesc(o.desc);
+    c.code = o.code;
+    c.duration = duration;
+    const res = statusResult(o.status);
+    if (res !== 'failed' && res !== 'passed' && res !== 'condpass') return;
+    const times = o.repeat ?? 1;
+    for (let i = 0; i < times; i++) {
+      if (res === 'failed') {
+        // Failing to reach the agent never marks the server down: only its "down" words do.
+        if ((role !== 'agent' || statusHasCode(o.status)) && c.health > 0) {
+          this.server.counters.checkFailures++;
+          c.health--;
+          if (c.health < c.rise) c.health = 0;
+        }
+      } else if (c.health < c.max) {
+        c.health++;
+        if (c.health >= c.rise) c.health = c.max;
+      }
+    }
+    if (res === 'failed') this.notifyFailure(c, role);
+    else if (res === 'condpass') this.notifyStopping(c, role);
+    else this.notifySuccess(c, role);
+  }
+
+  /** check.c check_notify_failure() */
+  private notifyFailure(c: HealthCounter, role: CheckRole): void {
+    if (role === 'agent' && c.status !== 'L7STS') return;
+    if (c.health > 0) return;
+    this.setStopped(c);
+  }
+
+  /** check.c check_notify_stopping() */
+  private notifyStopping(c: HealthCounter, role: CheckRole): void {
+    if (this.server.maint) return;
+    if (role === 'agent') return;
+    if (this.agent.enabled && this.agent.health < this.agent.rise) return;
+    this.setStopping(c);
+  }
+
+  /** check.c check_notify_success() */
+  private notifySuccess(c: HealthCounter, role: CheckRole): void {
+    if (this.server.maint) return;
+    if (c.health < c.rise) return;
+    if (this.check.enabled && this.check.health < this.check.rise) return;
+    if (this.agent.enabled && this.agent.health < this.agent.rise) return;
+    if (role === 'agent' && this.stopping) return;
+    this.setRunning(c);
+  }
+
+  /** srv_willbe_usable() count over the backend (srv_act + srv_bck). */
+  private usableCount(): number {
+    return this.server.owner.activeCount + this.server.owner.backupCount;
+  }
+
+  private prefix(): string {
+    const s = this.server;
+    return `${s.backup ? 'Backup ' : ''}Server ${s.fullName}`;
+  }
+
+  /** srv_append_status() with a check: reason, code, info and duration. */
+  private static reason(c: HealthCounter): string {
+    let out = `, reason: ${statusDescription(c.status)}`;
+    if (statusHasCode(c.status)) out += `, code: ${c.code}`;
+    if (c.desc !== '') out += `, info: "${asciiEncode(c.desc)}"`;
+    if (c.duration >= 0) out += `, check duration: ${c.duration}ms`;
+    return out;
+  }
+
+  /** srv_append_status(): the server counts, "left" when the server is (going) down. */
+  private counts(xferred: number, down: boolean): string {
+    const s = this.server;
+    const be = s.owner;
+    const backup = be.backupCount > 0 && be.activeCount === 0 ? ' Running on backup.' : '';
+    if (down) {
+      return `. ${be.activeCount} active and ${be.backupCount} backup servers left.${backup} ` +
+        `${s.served} sessions active, ${xferred} requeued, ${s.queue.length} remaining in queue`;
+    }
+    return `. ${be.activeCount} active and ${be.backupCount} backup servers online.${backup} ` +
+      `${xferred} sessions requeued, ${s.queue.length} total in queue`;
+  }
+
+  private warn(line: string): void {
+    this.reporter.report('warning', `${line}.`);
+  }
+
+  /** backend.c set_backend_down(), when the last usable server went away. */
+  private backendDown(prevCount: number): void {
+    if (prevCount === 0 || this.usableCount() !== 0) return;
+    const be = this.server.owner;
+    this.reporter.report('alert', `${be.typeLabel} '${be.name}' has no server available!`);
+  }
+
+  /** srv_update_status(): a server still in forced drain says so after each update. */
+  private drainRemains(): void {
+    if (this.forcedDrain && !this.server.maint) this.warn(`${this.prefix()} remains in forced drain mode`);
+  }
+
+  /** The effective weight: 0 while drained or stopping (srv_willbe_usable()). */
+  private refreshWeight(): void {
+    const s = this.server;
+    const was = s.usable;
+    const next = this.forcedDrain || this.stopping ? 0 : s.uweight * BE_WEIGHT_SCALE;
+    if (next === s.eweight) return;
+    s.eweight = next;
+    s.owner.onServerChange(s, was);
+  }
+
+  /** server.c srv_set_stopped() */
+  private setStopped(c: HealthCounter): void {
+    const s = this.server;
+    if (s.maint) {
+      s.setOperational(false);
+      return;
+    }
+    if (s.operational === 'DOWN') return;
+    const prev = this.usableCount();
+    this.stopping = false;
+    s.setOperational(false);
+    this.refreshWeight();
+    const xferred = s.redistributeQueue();
+    this.warn(`${this.prefix()} is DOWN${ServerHealth.reason(c)}${this.counts(xferred, true)}`);
+    this.backendDown(prev);
+    this.drainRemains();
+  }
+
+  /** server.c srv_set_running() */
+  private setRunning(c: HealthCounter): void {
+    const s = this.server;
+    if (s.maint) {
+      s.setOperational(true);
+      return;
+    }
+    if (s.operational === 'UP' && !this.stopping) return;
+    this.stopping = false;
+    s.setOperational(true);
+    this.refreshWeight();
+    const xferred = s.grabFromBackend();
+    this.warn(`${this.prefix()} is UP${ServerHealth.reason(c)}${this.counts(xferred, false)}`);
+    this.drainRemains();
+  }
+
+  /** server.c srv_set_stopping() */
+  private setStopping(c: HealthCounter): void {
+    const s = this.server;
+    if (this.stopping) return;
+    const prev = this.usableCount();
+    this.stopping = true;
+    s.setOperational(true);
+    this.refreshWeight();
+    const xferred = s.redistributeQueue();
+    this.warn(`${this.prefix()} is stopping${ServerHealth.reason(c)}${this.counts(xferred, false)}`);
+    this.backendDown(prev);
+    this.drainRemains();
+  }
+
+  /** The agent's "up" and "down" words set the main check's health (tcpcheck_agent_expect_reply()). */
+  setCheckHealth(up: boolean): void {
+    this.check.health = up ? this.check.max : 0;
+  }
+
+  /** Agent `drain`: srv_adm_set_drain() (SRV_ADMF_FDRAIN). */
+  setDrain(): void {
+    if (this.forcedDrain) return;
+    const prev = this.usableCount();
+    this.forcedDrain = true;
+    this.refreshWeight();
+    if (this.server.maint) return;
+    const s = this.server;
+    const down = s.operational === 'DOWN';
+    const xferred = s.redistributeQueue();
+    this.warn(`${this.prefix()} enters drain state${this.counts(xferred, down)}`);
+    this.backendDown(prev);
+  }
+
+  /** Agent `maint`: srv_adm_set_maint() (SRV_ADMF_FMAINT); the main check pauses. */
+  setMaint(): void {
+    if (this.forcedMaint) return;
+    this.forcedMaint = true;
+    const s = this.server;
+    if (this.check.enabled) this.check.health = 0;
+    if (s.maint) return;
+    const prev = this.usableCount();
+    const wasDown = s.operational === 'DOWN';
+    s.setMaint(true);
+    s.setOperational(false);
+    this.stopping = false;
+    if (wasDown) {
+      this.warn(`${this.prefix()} was DOWN and now enters maintenance`);
+      return;
+    }
+    const xferred = s.redistributeQueue();
+    this.warn(`${this.prefix()} is going DOWN for maintenance${this.counts(xferred, true)}`);
+    this.backendDown(prev);
+  }
+
+  /** Agent `ready`: srv_adm_set_ready(), leaving forced maintenance, then forced drain. */
+  setReady(): void {
+    const s = this.server;
+    if (this.forcedMaint) {
+      this.forcedMaint = false;
+      // A server disabled in the configuration stays in maintenance.
+      if (s.maint && s.config.disabled !== true) {
+        // srv_update_status(): the check starts OK but checks at once.
+        if (this.check.enabled) this.check.health = this.check.rise;
+        const up = (!this.agent.enabled || this.agent.health >= this.agent.rise) &&
+          (!this.check.enabled || this.check.health >= this.check.rise);
+        s.setOperational(up);
+        s.setMaint(false);
+        this.refreshWeight();
+        if (up) s.grabFromBackend();
+        this.warn(`${this.prefix()} is ${up ? 'UP' : 'DOWN'}/${this.forcedDrain ? 'DRAIN' : 'READY'} (leaving forced maintenance)`);
+      }
+    }
+    if (this.forcedDrain) {
+      this.forcedDrain = false;
+      this.refreshWeight();
+      if (!s.maint) this.warn(`${this.prefix()} is ${s.operational === 'DOWN' ? 'DOWN' : 'UP'} (leaving forced drain)`);
+    }
+  }
+
+  /**
+   * server.c server_parse_weight_change_request(): `<n>%` of the configured
+   * weight or an absolute weight. Returns haproxy's complaint, if any.
+   */
+  requestWeight(text: string): string | undefined {
+    const m = /^[\t\n\v\f\r ]*([+-]?\d+)/.exec(text);
+    if (text === '') return 'Require <weight> or <weight%>.\n';
+    if (m === null) return 'Empty weight string empty or preceded by garbage';
+    let w = Number(m[1]);
+    const rest = text.slice(m[0].length);
+    if (rest === '%') {
+      if (w < 0) return 'Relative weight must be positive.\n';
+      if (w > 25600) w = 25600;
+      w = Math.trunc((this.initialWeight * w) / 100);
+      if (w > SRV_UWGHT_MAX) w = SRV_UWGHT_MAX;
+    } else if (w < 0 || w > SRV_UWGHT_MAX) {
+      return 'Absolute weight can only be between 0 and 256 inclusive.\n';
+    } else if (rest !== '') {
+      return 'Trailing garbage in weight string';
+    }
+    if (w !== 0 && w !== this.initialWeight && !this.dynamicWeights) {
+      return "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n";
+    }
+    this.server.uweight = w;
+    this.refreshWeight();
+    this.drainRemains();
+    return undefined;
+  }
+
+  /** server.c server_parse_maxconn_change_request(). Returns haproxy's complaint, if any. */
+  requestMaxconn(text: string): string | undefined {
+    const m = /^[\t\n\v\f\r ]*([+-]?\d+)/.exec(text);
+    if (m === null) return 'maxconn string empty';
+    if (text.slice(m[0].length) !== '') return 'Trailing garbage in maxconn string';
+    const s = this.server;
+    // TODO(server.ts): `maxconn` is readonly there; the agent changes it at run time as haproxy does.
+    (s as { maxconn: number }).maxconn = Number(m[1]);
+    s.processQueue();
+    return undefined;
+  }
+}
