@@ -6,9 +6,11 @@
  * checked against its answers on the wire). They reach the client in one of
  * two shapes:
  *
- *  - raw: the H1 multiplexer answers a request it cannot parse (400, 413,
- *    422) or that timed out (408) by copying the message as is, with
+ *  - raw: the H1 multiplexer answers a request head it cannot parse (400,
+ *    413, 422) or that timed out (408) by copying the message as is, with
  *    haproxy's header case (`Content-length`, `Cache-Control`), then closes;
+ *    an error found later in the body (bad chunk, trailers) gets this form
+ *    only while no stream exists yet, the rendered one otherwise;
  *  - rendered: everything the stream answers (`http-request deny`, 502 for a
  *    bad response, 503, 504...) is converted to HTX and written by the H1
  *    multiplexer like any response: lowercase names, the `Connection` header

@@ -20,7 +20,7 @@
  *    closed; response errors reach the stream, which answers 502.
  */
 
-/** Stable codes of the HTTP/1 parser errors (documented in docs/errors/http.md). */
+/** Stable codes of the HTTP/1 parser errors (documented in docs/errors.md). */
 export type H1ErrorCode =
   | 'H1_INVALID_METHOD'
   | 'H1_INVALID_URI'

@@ -130,7 +130,7 @@ export function parseContentLength(h: H1Head, buf: Buffer, vs: number, ve: numbe
       if (r !== BigInt(big)) {
         // haproxy 2.6.12 accepts these but frames the body with the wrapped
         // value while forwarding the header as written: a desync. Refused
-        // here on purpose (documented deviation, see docs/errors/http.md).
+        // here on purpose (documented deviation, see docs/errors.md).
         st.fail('H1_INVALID_CONTENT_LENGTH', w, 'Content-Length of 2^64 or more');
         return -1;
       }

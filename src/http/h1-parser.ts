@@ -52,7 +52,7 @@
  * The parser writes into `buf` in one case only: the CR and LF of an
  * obs-fold line become spaces, as in haproxy.
  *
- * ## Differences from haproxy (docs/errors/http.md)
+ * ## Differences from haproxy (docs/errors.md)
  * - An error inside a line is only detected once the line's LF has arrived
  *   (haproxy sees it byte by byte); same verdict, maybe later for a client
  *   that sends half a line and waits.

@@ -211,7 +211,7 @@ interface Expected {
 
 /**
  * The reference: haproxy 2.6's verdict for a message with one fault,
- * written from the compat observations (docs/errors/http.md).
+ * written from the compat observations (docs/errors.md).
  */
 function reference(fault: Fault, acceptInvalid: boolean, bodyKind: number, body: string): Expected {
   const ok: Expected = { verdict: 'accept', bodyKind, body };

@@ -45,7 +45,7 @@ interface Case {
   readonly haproxyAlso?: Verdict;
   /**
    * Our deliberate verdict where haproxy's is unsafe (it forwards a head
-   * whose framing it computed differently); documented in docs/errors/http.md.
+   * whose framing it computed differently); documented in docs/errors.md.
    */
   readonly deviation?: Verdict;
   /** Why the head haproxy wrote is not compared with our writer's. */

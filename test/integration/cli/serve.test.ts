@@ -22,6 +22,17 @@ const KINDS: Array<{ kind: ProxyKind; skip: string | false }> = [
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** `p`'s value, or 'timeout' after `ms` (the timer is cleared so it never holds the test process). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A tcp listen section to `server`, with a banner origin telling which configuration served. */
 function config(server: string, global = ''): string {
   return `global\n${global}defaults\n  mode tcp\n  timeout client 5s\n  timeout server 5s\n  timeout connect 1s\n` +
@@ -117,7 +128,7 @@ async function withOrigin<T>(banner: string, f: (o: TcpOrigin) => Promise<T>): P
 // The two programs run side by side; within one, the scenarios run one after the other.
 describe('lifecycle', { concurrency: true }, () => {
 for (const { kind, skip } of KINDS) {
-  describe(`serving (${kind})`, { skip }, () => {
+  describe(`serving (${kind})`, { skip, concurrency: 1 }, () => {
     it('-db serves traffic through to the origin', () => withOrigin('A', async (o) => {
       const p = await startProxy(kind, config(o.addr));
       try {
@@ -156,7 +167,7 @@ for (const { kind, skip } of KINDS) {
         await sleep(100);
         assert.equal(p.exitCode, null, 'waits for the open connection');
         c.end();
-        const st = await Promise.race([p.exited, sleep(3000).then(() => 'timeout' as const)]);
+        const st = await within(p.exited, 3000);
         assert.deepEqual(st, { code: 0, signal: null });
         assert.match(p.stderr(), /\[WARNING\] {2}\(\d+\) : Proxy li stopped \(cumulated conns: FE: \d+, BE: \d+\)\.\n/);
         assert.match(p.stderr(), /Proxy <HTTPCLIENT> stopped \(cumulated conns: FE: 0, BE: 0\)\./);
@@ -172,9 +183,9 @@ for (const { kind, skip } of KINDS) {
         await c.expect('A');
         const t0 = Date.now();
         process.kill(p.pid, 'SIGUSR1');
-        await Promise.race([c.done, sleep(3000)]);
+        await within(c.done, 3000);
         assert.ok(c.closed, 'the connection is closed by hard-stop-after');
-        const st = await Promise.race([p.exited, sleep(3000).then(() => 'timeout' as const)]);
+        const st = await within(p.exited, 3000);
         const dt = Date.now() - t0;
         assert.deepEqual(st, { code: 0, signal: null });
         assert.ok(dt >= 250 && dt < 2500, `stopped after ${dt} ms`);
@@ -189,9 +200,9 @@ for (const { kind, skip } of KINDS) {
         const c = new Conn(p.ports['fe'] ?? 0);
         await c.expect('A');
         process.kill(p.pid, 'SIGTERM');
-        await Promise.race([c.done, sleep(2000)]);
+        await within(c.done, 2000);
         assert.ok(c.closed, 'the connection is closed at once');
-        const st = await Promise.race([p.exited, sleep(2000).then(() => 'timeout' as const)]);
+        const st = await within(p.exited, 2000);
         assert.deepEqual(st, { code: null, signal: 'SIGTERM' });
       } finally {
         await p.stop();
@@ -211,7 +222,7 @@ for (const { kind, skip } of KINDS) {
         await c.expect('Ax');
         assert.equal(a.exitCode, null, 'A waits for its connection');
         c.end();
-        const st = await Promise.race([a.exited, sleep(3000).then(() => 'timeout' as const)]);
+        const st = await within(a.exited, 3000);
         assert.deepEqual(st, { code: 0, signal: null });
         assert.equal(await bannerOf(port), 'B');
       } finally {
@@ -228,9 +239,9 @@ for (const { kind, skip } of KINDS) {
         const c = new Conn(port);
         await c.expect('A');
         b = await startProxy(kind, config(ob.addr), { ports: { fe: port }, extraArgs: ['-st', String(a.pid)] });
-        const st = await Promise.race([a.exited, sleep(5000).then(() => 'timeout' as const)]);
+        const st = await within(a.exited, 5000);
         assert.deepEqual(st, { code: null, signal: 'SIGTERM' });
-        await Promise.race([c.done, sleep(2000)]);
+        await within(c.done, 2000);
         assert.ok(c.closed, "A's connection is closed");
         await until(async () => (await bannerOf(port)) === 'B', 3000, () => 'B never served');
       } finally {

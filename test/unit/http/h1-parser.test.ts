@@ -386,7 +386,7 @@ describe('built-in error pages', () => {
   });
 });
 
-test('every H1 error code is documented in docs/errors/http.md', () => {
-  const doc = readFileSync(join(REPO_ROOT, 'docs', 'errors', 'http.md'), 'utf8');
+test('every H1 error code is documented in docs/errors.md', () => {
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'errors.md'), 'utf8');
   for (const code of Object.keys(H1_VERDICTS)) assert.ok(doc.includes(`\`${code}\``), code);
 });

@@ -1,0 +1,353 @@
+/**
+ * Runs one check: the rules of a {@link Ruleset} in order, as haproxy 2.6's
+ * tcpcheck_main() does (src/tcpcheck.c), and turns what happened into a
+ * {@link CheckOutcome}:
+ *
+ * - `connect` opens a new connection (closing the previous one);
+ * - `send` writes and forgets what was read so far;
+ * - `expect` waits for data after a connect or send, then evaluates; a
+ *   verdict of "wait" resumes at the first expect of its run when more
+ *   bytes (or the end of the stream) arrive;
+ * - comments and set-var rules are skipped.
+ *
+ * Timeouts (configuration.txt §4.2 "timeout check"): each connect gets
+ * `inter`, or min(`timeout connect`, `inter`) when `timeout check` is set;
+ * once connected, `timeout check` (when set) replaces it. Failures map to
+ * haproxy's statuses by the connection phase (chk_report_conn_err()).
+ */
+import type net from 'node:net';
+import { strerror } from '../../net/listener.js';
+import { CheckConnection, type ConnectSpec, type ConnectionPhase } from './tcp-connect.js';
+import type { CheckRule, ConnectRule, ExpectContext, ExpectRule, Ruleset, SendContext } from './rules.js';
+import { onSuccessMessage } from './rules.js';
+import type { CheckOutcome, CheckStatus } from './status.js';
+
+/** What a check run needs from the server and its backend. */
+export interface CheckEnv {
+  /** The connection for a connect rule (address, port, TLS, PROXY header). */
+  connectSpec(rule: ConnectRule): ConnectSpec;
+  /** `inter` (the check interval) in ms. */
+  readonly inter: number;
+  /** `timeout connect` and `timeout check` of the backend, when set. */
+  readonly timeoutConnect?: number | undefined;
+  readonly timeoutCheck?: number | undefined;
+  /** `http-check disable-on-404` applies now (option set and server not DOWN). */
+  disable404(): boolean;
+  /** The X-Haproxy-Server-State value for `http-check send-state`. */
+  serverState(): string;
+}
+
+/** tcpcheck.c tcpcheck_get_step_id(): 0 for the implicit connect, index+1 otherwise, 1 before any rule. */
+export function stepOf(rule: CheckRule | undefined): number {
+  if (rule === undefined) return 1;
+  if (rule.action === 'connect' && rule.implicit && rule.index === 0) return 0;
+  return rule.index + 1;
+}
+
+/** check.c chk_report_conn_err(): " at step N of tcp-check (what)" for `option tcp-check`. */
+function stepText(rs: Ruleset, current: CheckRule | undefined): string {
+  if (rs.kind !== 'tcp') return '';
+  const step = stepOf(current);
+  if (step === 0) return ' at initial connection step of tcp-check';
+  let out = ` at step ${step} of tcp-check`;
+  if (current?.action === 'connect') {
+    out += current.port !== undefined && current.port !== 0 ? ` (connect port ${current.port})` : ' (connect)';
+  } else if (current?.action === 'expect') {
+    out += expectWhat(current);
+  } else if (current?.action === 'send') {
+    out += ' (send)';
+  }
+  if (current?.comment !== undefined) out += ` comment: '${current.comment}'`;
+  return out;
+}
+
+function expectWhat(e: ExpectRule): string {
+  switch (e.kind) {
+    case 'string': return ` (expect string '${e.pattern}')`;
+    case 'binary': return ` (expect binary '${Buffer.from(e.pattern, 'hex').toString('hex').toUpperCase()}')`;
+    case 'rstring': return ' (expect regex)';
+    case 'rbinary': return ' (expect binary regex)';
+    case 'string-lf': return ' (expect log-format string)';
+    case 'binary-lf': return ' (expect log-format binary)';
+    case 'http-status': return ' (expect HTTP status codes)';
+    case 'http-rstatus': return ' (expect HTTP status regex)';
+    case 'http-header': return ' (expect HTTP header pattern)';
+    case 'http-body': return ` (expect HTTP body content '${e.pattern}')`;
+    case 'http-rbody': return ' (expect HTTP body regex)';
+    case 'http-body-lf': return ' (expect log-format HTTP body)';
+    case 'custom': return ' (expect custom function)';
+  }
+}
+
+/** One run of a rule set. Call {@link start} once; `done` is called exactly once unless aborted. */
+export class CheckRun {
+  private pos = 0;
+  private current: CheckRule | undefined;
+  private conn: CheckConnection | undefined;
+  private connRule: ConnectRule | undefined;
+  private bi: Buffer = Buffer.alloc(0);
+  private eos = false;
+  /** Bytes or the end of stream arrived since the last evaluation. */
+  private unread = false;
+  private mustRead = false;
+  private waiting: 'none' | 'connect' | 'data' = 'none';
+  private timer: NodeJS.Timeout | undefined;
+  private finished = false;
+  private code = 0;
+  private extraPasses = 0;
+
+  constructor(
+    private readonly rs: Ruleset,
+    private readonly env: CheckEnv,
+    private readonly done: (o: CheckOutcome) => void,
+  ) {}
+
+  start(): void {
+    this.advance();
+  }
+
+  /** Stops the run without reporting (the check is being stopped). */
+  abort(): void {
+    this.finished = true;
+    this.clearTimer();
+    this.conn?.destroy();
+    this.conn = undefined;
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.clearTimer();
+    this.timer = setTimeout(this.onTimeout, Math.max(0, ms));
+    this.timer.unref();
+  }
+
+  private finish(o: CheckOutcome): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimer();
+    this.conn?.destroy();
+    this.conn = undefined;
+    this.done(o);
+  }
+
+  private fail(status: CheckStatus, desc: string): void {
+    this.finish({ status, desc, code: this.code });
+  }
+
+  private formatCtx(): SendContext {
+    return { payload: this.bi, vars: this.rs.vars, serverState: () => this.env.serverState() };
+  }
+
+  /** Runs rules from `pos` until one has to wait or the run ends. */
+  private advance(): void {
+    const rules = this.rs.rules;
+    while (!this.finished && this.pos < rules.length) {
+      const rule = rules[this.pos]!;
+      switch (rule.action) {
+        case 'comment':
+        case 'action':
+          this.pos++;
+          continue;
+        case 'connect':
+          this.current = rule;
+          this.openConnection(rule);
+          return;
+        case 'send': {
+          this.current = rule;
+          const data = rule.data(this.formatCtx());
+          this.conn?.write(data);
+          this.bi = Buffer.alloc(0);
+          this.mustRead = true;
+          this.pos++;
+          continue;
+        }
+        case 'expect': {
+          this.current = rule;
+          if (this.mustRead) {
+            if (!this.unread) {
+              this.waiting = 'data';
+              return;
+            }
+            this.unread = false;
+            this.mustRead = false;
+            if (this.bi.length === 0 && this.eos && this.rs.kind !== 'http') {
+              // tcpcheck_eval_recv(): nothing at all before the end of the stream.
+              let desc = `TCPCHK got an empty response at step ${stepOf(rule)}`;
+              if (rule.comment !== undefined) desc += ` comment: '${rule.comment}'`;
+              this.fail(rule.errStatus ?? 'L7RSP', desc);
+              return;
+            }
+          }
+          const ctx = this.expectCtx(rule);
+          const v = rule.evaluate(ctx);
+          this.code = ctx.code;
+          if (v.verdict === 'wait') {
+            this.pos = rule.head >= 0 ? rule.head : this.pos;
+            this.mustRead = true;
+            if (this.eos) {
+              // Nothing more can come: haproxy would have evaluated with last_read set.
+              this.fail(rule.errStatus ?? 'L7RSP', '');
+              return;
+            }
+            this.waiting = 'data';
+            return;
+          }
+          if (v.verdict === 'stop') {
+            this.finish({ status: v.status, desc: v.desc, code: v.code ?? this.code, repeat: v.repeat });
+            return;
+          }
+          if (v.reported === true) this.extraPasses++;
+          this.pos++;
+          continue;
+        }
+      }
+    }
+    if (!this.finished) this.succeed();
+  }
+
+  private expectCtx(rule: ExpectRule): ExpectContext {
+    const isLast = this.rs.rules.slice(this.pos + 1).every((r) => r.action === 'comment' || r.action === 'action');
+    return {
+      payload: this.bi,
+      vars: this.rs.vars,
+      lastRead: this.eos,
+      kind: this.rs.kind,
+      step: stepOf(rule),
+      isLast,
+      code: this.code,
+      disable404: this.env.disable404(),
+    };
+  }
+
+  /** tcpcheck_main(): "All rules were evaluated". */
+  private succeed(): void {
+    const last = this.current;
+    const repeat = 1 + this.extraPasses;
+    if (last?.action === 'expect') {
+      if (this.env.disable404() && this.code === 404) {
+        this.finish({ status: 'L7OKC', desc: '', code: this.code });
+        return;
+      }
+      const ctx = this.expectCtx(last);
+      const desc = onSuccessMessage(last, ctx);
+      this.code = ctx.code;
+      this.finish({ status: last.okStatus ?? 'L7OK', desc, code: this.code, repeat });
+      return;
+    }
+    if (last?.action === 'connect') {
+      const status: CheckStatus = this.conn?.isTls === true ? 'L6OK' : 'L4OK';
+      this.finish({ status, desc: last.implicit ? '' : '(tcp-check)', code: this.code, repeat });
+      return;
+    }
+    this.finish({ status: 'L7OK', desc: '(tcp-check)', code: this.code, repeat });
+  }
+
+  private openConnection(rule: ConnectRule): void {
+    this.conn?.destroy();
+    this.bi = Buffer.alloc(0);
+    this.eos = false;
+    this.unread = false;
+    this.mustRead = true;
+    this.waiting = 'connect';
+    this.connRule = rule;
+    const env = this.env;
+    // tcpcheck_eval_connect(): inter, bounded by "timeout connect" when "timeout check" is set.
+    const t = env.timeoutCheck !== undefined && env.timeoutConnect !== undefined ? Math.min(env.timeoutConnect, env.inter) : env.inter;
+    this.arm(t);
+    let spec: ConnectSpec;
+    try {
+      spec = env.connectSpec(rule);
+    } catch (e) {
+      this.fail('SOCKERR', (e as Error).message);
+      return;
+    }
+    const conn = new CheckConnection(spec, {
+      ready: () => {
+        if (this.finished || conn !== this.conn) return;
+        if (env.timeoutCheck !== undefined) this.arm(env.timeoutCheck);
+        this.waiting = 'none';
+        this.pos++;
+        this.advance();
+      },
+      data: (chunk) => {
+        if (this.finished || conn !== this.conn) return;
+        this.bi = this.bi.length === 0 ? chunk : Buffer.concat([this.bi, chunk]);
+        this.unread = true;
+        if (this.waiting === 'data') {
+          this.waiting = 'none';
+          this.advance();
+        }
+      },
+      end: () => {
+        if (this.finished || conn !== this.conn) return;
+        this.eos = true;
+        this.unread = true;
+        if (this.waiting === 'data') {
+          this.waiting = 'none';
+          this.advance();
+        }
+      },
+      error: (err, phase) => {
+        if (this.finished || conn !== this.conn) return;
+        this.onConnError(err, phase);
+      },
+    });
+    this.conn = conn;
+  }
+
+  /** Reports a connection error by phase (chk_report_conn_err()). */
+  private onConnError(err: NodeJS.ErrnoException, phase: ConnectionPhase): void {
+    const where = stepText(this.rs, this.current);
+    if (phase === 'l4') {
+      this.fail('L4CON', `${strerror(err)}${where}`);
+      return;
+    }
+    if (phase === 'l6') {
+      this.fail('L6RSP', `SSL handshake failure${where}`);
+      return;
+    }
+    // "Report network errors only if we got no other data" (tcpcheck_eval_recv()).
+    if (this.bi.length > 0 && this.waiting === 'data') {
+      this.eos = true;
+      this.unread = true;
+      this.waiting = 'none';
+      this.advance();
+      return;
+    }
+    this.fail('SOCKERR', `${strerror(err)}${where}`);
+  }
+
+  private readonly onTimeout = (): void => {
+    this.timer = undefined;
+    if (this.finished) return;
+    const where = stepText(this.rs, this.current);
+    const phase = this.conn?.phase ?? 'l4';
+    if (phase === 'l4') {
+      this.fail('L4TOUT', where);
+      return;
+    }
+    if (phase === 'l6') {
+      this.fail('L6TOUT', where);
+      return;
+    }
+    const cur = this.current;
+    const tout = cur?.action === 'expect' && cur.toutStatus !== undefined ? cur.toutStatus : 'L7TOUT';
+    this.fail(tout, where);
+  };
+
+  /** The connect rule in use, for the caller's curiosity (tests). */
+  get connectRule(): ConnectRule | undefined {
+    return this.connRule;
+  }
+}
+
+/** net.connect options with a different host or port (check `addr`/`port`, `tcp-check connect port`). */
+export function withTarget(opts: net.NetConnectOpts, host: string | undefined, port: number | undefined): net.NetConnectOpts {
+  if ('path' in opts && opts.path !== undefined) return opts;
+  const o = opts as net.TcpNetConnectOpts;
+  return { ...o, host: host ?? o.host, port: port ?? o.port };
+}
