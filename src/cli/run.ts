@@ -261,7 +261,11 @@ function runMaster(opts: CliOptions, model: ConfigModel, out: Output, reload: Co
     let exitCode = -1;
     let everReady = false;
     const noExitOnFailure = model.global.masterWorkerNoExitOnFailure === true;
-    if (role === 'daemon') out.forwardTo((m) => sendToParent({ t: 'log', m }));
+    if (role === 'daemon') {
+      // Until the first worker serves, what the workers report goes up to the command that started us.
+      out.unmute();
+      out.forwardTo((m) => sendToParent({ t: 'log', m }));
+    }
 
     const baseArgs = withoutArguments(process.argv.slice(2), ['daemon', 'master-worker', 'chdir']);
     const startWorker = (takeOverFrom: readonly number[]): void => {

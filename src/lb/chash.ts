@@ -39,12 +39,38 @@ class Ring {
   /** Which point of its server each entry is (for `last`). */
   points = new Int32Array(0);
   size = 0;
+  /**
+   * Bucket index over the top `bits` bits of the keys: `start[b]` is the
+   * first entry whose key is >= b << (32 - bits). About one point per
+   * bucket, so a lookup is one index read and a step or two: O(1) expected
+   * instead of the binary search's O(log n) cache misses on large rings.
+   */
+  private start = new Int32Array(1);
+  private shift = 32;
+
+  /** Rebuilds the bucket index; called after every change of `keys`. */
+  reindex(): void {
+    let bits = 0;
+    while (bits < 20 && 1 << bits < this.size) bits++;
+    const nb = 1 << bits;
+    this.shift = 32 - bits;
+    const start = new Int32Array(nb + 1);
+    let i = 0;
+    for (let b = 0; b < nb; b++) {
+      // Keys are unsigned: compare bucket numbers, not shifted keys.
+      while (i < this.size && (bits === 0 ? 0 : this.keys[i]! >>> this.shift) < b) i++;
+      start[b] = i;
+    }
+    start[nb] = this.size;
+    this.start = start;
+  }
 
   /** eb32_lookup_ge(): index of the first key >= hash, or `size`. */
   lowerBound(hash: number): number {
     const k = this.keys;
-    let lo = 0;
-    let hi = this.size;
+    const b = this.shift === 32 ? 0 : hash >>> this.shift;
+    let lo = this.start[b]!;
+    let hi = this.start[b + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (k[mid]! < hash) lo = mid + 1;
@@ -98,6 +124,7 @@ class Ring {
     this.owners = owners;
     this.points = points;
     this.size = n;
+    this.reindex();
   }
 }
 
@@ -184,6 +211,7 @@ export class ChashTree {
       ring.owners = Int32Array.from(all, (x) => x.owner);
       ring.points = Int32Array.from(all, (x) => x.point);
       ring.size = all.length;
+      ring.reindex();
     }
   }
 

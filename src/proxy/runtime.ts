@@ -15,7 +15,7 @@ import { AcceptGate, ConnSlots, expandBind, Listener } from '../net/listener.js'
 import { connectOptions, isStaticTarget } from '../net/connect.js';
 import { PendingQueue, Server, type ServerOwner } from '../server/server.js';
 import { createAlgorithm, type BalanceAlgorithm } from '../lb/registry.js';
-import { TcpCheck } from '../server/tcp-check.js';
+import { createServerChecks, type Check } from '../server/checks/registry.js';
 import { TcpStream } from '../tcp/stream.js';
 
 /** Where runtime messages go: stderr in haproxy's foreground format by default; logs later. */
@@ -238,7 +238,7 @@ export class Runtime {
   readonly backends = new Map<string, Backend>();
   readonly gate: AcceptGate;
   readonly streams = new Set<TcpStream>();
-  readonly checks: TcpCheck[] = [];
+  readonly checks: Check[] = [];
   readonly reporter: Reporter;
   /** Called after each stream ended: the lifecycle (idle, soft stop), later logs. */
   private readonly endHooks: Array<(s: TcpStream) => void> = [];
@@ -371,7 +371,7 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
     const be = entry.backend;
     if (be === undefined) continue;
     for (const s of be.servers) {
-      if (s.config.check === true) runtime.checks.push(new TcpCheck(s, be, runtime.reporter));
+      runtime.checks.push(...createServerChecks(s, be, runtime.reporter, model));
     }
   }
   return { runtime, diag };

@@ -116,7 +116,6 @@ function parseHashType(ctx: LineContext, p: ProxyConfig, words: string[]): void 
     }
     p.hashType = { method, function: fn, avalanche: mod === 'avalanche' };
   }
-  if (method === 'consistent') ctx.notEnforced(`'hash-type consistent' (lands with hash-based balancing)`);
 }
 
 function parseHashBalanceFactor(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -130,7 +129,6 @@ function parseHashBalanceFactor(ctx: LineContext, p: ProxyConfig, words: string[
     ctx.alert('CFG_HASH_BALANCE_FACTOR', `'hash-balance-factor' must be 0 or greater than 100.`);
     return;
   }
-  if (v !== 0) ctx.notEnforced(`'hash-balance-factor' (lands with hash-based balancing)`);
 }
 
 /** `source <addr>[:<port>] [usesrc { <addr2>[:<port2>] | client | clientip | hdr_ip(<hdr>[,<occ>]) }] [interface <name>]`. */

@@ -6,7 +6,8 @@
 import type { CookieConfig, ProxyConfig, StickTableConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
-import { parseSize, parseTimeIn, reportTimeWarning } from '../units.js';
+import { parseStickTable } from '../stick-table.js';
+import { parseTimeIn, reportTimeWarning } from '../units.js';
 import { parseSampleExpression } from '../../sample/expression.js';
 import { fetchCheckpoints } from '../../sample/fetch-registry.js';
 import { ckp, sourceNames } from '../../sample/types.js';
@@ -28,6 +29,7 @@ function cookieSeconds(ctx: LineContext, opt: string, value: string, what: strin
     return undefined;
   }
   const r = parseTimeIn(value, 's');
+  reportTimeWarning(ctx, r);
   if (!r.ok) {
     if (r.overflow === true) {
       ctx.alert('CFG_COOKIE_ARGS', `timer overflow in argument <${value}> to <${opt}>, maximum value is 2147483647 s (~68 years).`, 'parsing-tight');
@@ -178,130 +180,6 @@ function persistRule(kind: 'force-persist' | 'ignore-persist') {
       ctx.notEnforced(`'${kind}' (lands with cookie persistence)`);
     },
   };
-}
-
-// stick_table.c stktable_data_types[]: name → what goes in parentheses.
-const STORE_TYPES: ReadonlyMap<string, 'none' | 'delay' | 'array' | 'array-delay'> = new Map([
-  ['server_id', 'none'], ['gpt0', 'none'], ['gpc0', 'none'], ['gpc0_rate', 'delay'], ['conn_cnt', 'none'],
-  ['conn_rate', 'delay'], ['conn_cur', 'none'], ['sess_cnt', 'none'], ['sess_rate', 'delay'],
-  ['http_req_cnt', 'none'], ['http_req_rate', 'delay'], ['http_err_cnt', 'none'], ['http_err_rate', 'delay'],
-  ['bytes_in_cnt', 'none'], ['bytes_in_rate', 'delay'], ['bytes_out_cnt', 'none'], ['bytes_out_rate', 'delay'],
-  ['gpc1', 'none'], ['gpc1_rate', 'delay'], ['server_key', 'none'], ['http_fail_cnt', 'none'],
-  ['http_fail_rate', 'delay'], ['gpt', 'array'], ['gpc', 'array'], ['gpc_rate', 'array-delay'], ['server_name', 'none'],
-] as const);
-
-/**
- * stick_table.c parse_stick_table(): `type`, `size`, `expire`, `nopurge`,
- * `peers`, `srvkey`, `store`. Messages are prefixed with `args[0]` (the
- * keyword). Exported for the peers section's `table` lines (`inPeers`: no `peers` argument).
- */
-export function parseStickTable(ctx: LineContext, words: readonly string[], name: string, inPeers = false): StickTableConfig | undefined {
-  const kw = words[0] ?? '';
-  const t: Partial<StickTableConfig> & { store: StickTableConfig['store'] } = { store: [], nopurge: false };
-  const alert = (msg: string, tight = false): undefined => {
-    ctx.alert('CFG_STICK_TABLE', `${kw}: ${msg}`, tight ? 'parsing-tight' : 'parsing');
-    return undefined;
-  };
-  let size = 0;
-  for (let i = 1; (words[i] ?? '') !== '';) {
-    const w = words[i] ?? '';
-    const v = words[i + 1] ?? '';
-    if (w === 'size') {
-      if (v === '') return alert(`missing argument after '${w}'.`);
-      const r = parseSize(v);
-      if (!r.ok) return alert(`unexpected character '${r.badChar ?? ''}' in argument of '${w}'.`);
-      size = r.value;
-      i += 2;
-    } else if (w === 'peers' && !inPeers) {
-      if (v === '') return alert(`missing argument after '${w}'.`);
-      t.peers = v;
-      i += 2;
-    } else if (w === 'expire') {
-      if (v === '') return alert(`missing argument after '${w}'.`);
-      const r = parseTimeIn(v, 'ms');
-      reportTimeWarning(ctx, r);
-      if (!r.ok) {
-        if (r.overflow === true) return alert(`timer overflow in argument <${v}> to <${w}>, maximum value is 2147483647 ms (~24.8 days).`, true);
-        if (r.underflow === true) return alert(`timer underflow in argument <${v}> to <${w}>, minimum non-null value is 1 ms.`, true);
-        return alert(`unexpected character '${r.badChar ?? ''}' in argument of '${w}'.`);
-      }
-      t.expire = r.value;
-      i += 2;
-    } else if (w === 'nopurge') {
-      t.nopurge = true;
-      i += 1;
-    } else if (w === 'type') {
-      const type = v;
-      i += 2;
-      if (type === 'ip' || type === 'ipv6' || type === 'integer') {
-        t.type = type;
-      } else if (type === 'string' || type === 'binary') {
-        t.type = type;
-        t.keyLength = type === 'string' ? 32 : 32;
-        if (words[i] === 'len') {
-          const n = Number(words[i + 1] ?? '');
-          if (!Number.isInteger(n) || n <= 0) return alert(`unknown type '${type}'.`);
-          t.keyLength = n;
-          i += 2;
-        }
-      } else {
-        return alert(`unknown type '${type}'.`);
-      }
-    } else if (w === 'store') {
-      for (const item of splitStore(v)) {
-        if (item.unclosed) return alert(`missing closing parenthesis after store option '${item.type}'.`);
-        const kind = STORE_TYPES.get(item.type);
-        if (kind === undefined) return alert(`unknown store option '${item.type}'.`);
-        if (t.store.some((s) => s.type === item.type)) {
-          ctx.warning('CFG_STICK_TABLE', `${kw}: store option '${item.type}' already enabled, ignored.`, 'parsing-tight');
-          continue;
-        }
-        if (kind === 'none' && item.arg !== undefined) return alert(`unexpected argument to store option '${item.type}'.`);
-        if (kind !== 'none' && item.arg === undefined) return alert(`missing argument to store option '${item.type}'.`);
-        t.store.push({ type: item.type, arg: item.arg });
-      }
-      i += 2;
-    } else if (w === 'srvkey') {
-      if (v !== 'name' && v !== 'addr') {
-        ctx.alert('CFG_STICK_TABLE', `${kw} : unknown server key type '${v}'.`);
-        return undefined;
-      }
-      t.srvkey = v;
-      i += 2;
-    } else {
-      return alert(`unknown argument '${w}'.`);
-    }
-  }
-  if (size === 0) return alert('missing size.');
-  if (t.type === undefined) return alert('missing type.');
-  return {
-    place: ctx.place, name, type: t.type, keyLength: t.keyLength, size, expire: t.expire, nopurge: t.nopurge ?? false,
-    peers: t.peers, srvkey: t.srvkey, store: t.store,
-  };
-}
-
-/** The comma-separated `store` list, where commas inside parentheses belong to the argument. */
-function splitStore(text: string): { type: string; arg?: string; unclosed?: boolean }[] {
-  const out: { type: string; arg?: string; unclosed?: boolean }[] = [];
-  let i = 0;
-  while (i < text.length) {
-    let type = '';
-    let arg: string | undefined;
-    while (i < text.length && text[i] !== ',') {
-      if (text[i] === '(') {
-        const close = text.indexOf(')', i + 1);
-        if (close < 0) return [...out, { type, unclosed: true }];
-        arg = text.slice(i + 1, close);
-        i = close + 1;
-        continue;
-      }
-      type += text[i];
-      i++;
-    }
-    i++;
-    out.push(arg === undefined ? { type } : { type, arg });
-  }
-  return out;
 }
 
 function parseStickTableKw(ctx: LineContext, p: ProxyConfig, words: string[]): void {

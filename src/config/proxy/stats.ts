@@ -6,7 +6,7 @@
 import type { ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
-import { parseTimeIn } from '../units.js';
+import { parseTimeIn, reportTimeWarning } from '../units.js';
 import { buildHttpRule } from '../../http/rule-keywords.js';
 import { parseRuleCondition } from './general.js';
 import { abortParsing } from './util.js';
@@ -71,6 +71,7 @@ function parseStats(ctx: LineContext, p: ProxyConfig, words: string[]): void {
         return;
       }
       const r = parseTimeIn(arg, 's');
+      reportTimeWarning(ctx, r);
       if (!r.ok) {
         if (r.overflow === true) {
           ctx.alert('CFG_STATS_ARGS', `timer overflow in argument <${arg}> to stats refresh interval, maximum value is 2147483647 s (~68 years).`, 'parsing-tight');

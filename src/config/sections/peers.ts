@@ -14,12 +14,10 @@ import { invalidChar, tooManyArgs } from '../proxy/util.js';
 import { parseLogLine } from '../../log/log-target.js';
 import { parseAddress } from '../../net/address.js';
 import { createBind, parseBindOptions } from '../../net/bind-keywords.js';
-import { cAtol, parseHaTime } from '../global/c-numbers.js';
 import { abortAlert } from '../global/diagnostic-helpers.js';
-import { cString } from '../tokenizer.js';
 import { applyModifier } from '../global/keyword-modifier.js';
+import { parseStickTable } from '../stick-table.js';
 import { checkServerOptions } from './ring.js';
-
 
 interface PeersState {
   readonly section: PeersSection | undefined;
@@ -112,126 +110,6 @@ function parseBind(ctx: LineContext, st: PeersState, words: string[]): void {
   s.directives.push({ keyword: words[0]!, args: words.slice(1), place: ctx.place });
 }
 
-// --- stick tables (stick_table.c parse_stick_table(), as used by "table") ---
-
-/** Data types a table can store; the value says what its parenthesis holds. */
-const STORE_TYPES: Record<string, 'none' | 'period' | 'array' | 'array-period'> = {
-  server_id: 'none', gpt0: 'none', gpc0: 'none', gpc0_rate: 'period', conn_cnt: 'none', conn_rate: 'period',
-  conn_cur: 'none', sess_cnt: 'none', sess_rate: 'period', http_req_cnt: 'none', http_req_rate: 'period',
-  http_err_cnt: 'none', http_err_rate: 'period', bytes_in_cnt: 'none', bytes_in_rate: 'period',
-  bytes_out_cnt: 'none', bytes_out_rate: 'period', gpc1: 'none', gpc1_rate: 'period', server_key: 'none',
-  http_fail_cnt: 'none', http_fail_rate: 'period', gpt: 'array', gpc: 'array', gpc_rate: 'array-period',
-};
-
-/** haproxy's parse_size_err(): digits, an optional k/m/g, nothing after; returns the bad character. */
-function sizeError(text: string): { value: number } | { ch: string } {
-  const m = /^(\d*)([kKmMgG]?)/.exec(text)!;
-  if (m[1] === '') return { ch: text === '' ? '\0' : text[0]! };
-  if (m[0].length < text.length) return { ch: text[m[0].length]! };
-  const mult = { '': 1, k: 1024, m: 1048576, g: 1073741824 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return { value: Number(m[1]) * mult };
-}
-
-/** Checks a `table <name> type ... size ...` line; returns false after an alert. */
-export function checkTableLine(ctx: LineContext, words: readonly string[]): boolean {
-  const kw = words[0] ?? 'table';
-  const fail = (msg: string, style?: 'parsing-tight'): boolean => {
-    ctx.alert('CFG_TABLE_INVALID', cString(`${kw}: ${msg}`), style);
-    return false;
-  };
-  const arg = (i: number): string => words[i] ?? '';
-  let size = 0;
-  let typed = false;
-  const stored = new Set<string>();
-  let i = 2;
-  while (arg(i) !== '') {
-    const a = arg(i);
-    if (a === 'size') {
-      i++;
-      if (arg(i) === '') return fail(`missing argument after 'size'.`);
-      const r = sizeError(arg(i));
-      if ('ch' in r) return fail(`unexpected character '${r.ch}' in argument of 'size'.`);
-      size = r.value;
-      i++;
-    } else if (a === 'expire') {
-      i++;
-      if (arg(i) === '') return fail(`missing argument after 'expire'.`);
-      const r = parseHaTime(arg(i), 'ms', ctx);
-      if (!r.ok) {
-        if ('over' in r) return fail(`timer overflow in argument <${arg(i)}> to <expire>, maximum value is 2147483647 ms (~24.8 days).`, 'parsing-tight');
-        if ('under' in r) return fail(`timer underflow in argument <${arg(i)}> to <expire>, minimum non-null value is 1 ms.`, 'parsing-tight');
-        return fail(`unexpected character '${r.ch}' in argument of 'expire'.`);
-      }
-      i++;
-    } else if (a === 'nopurge') {
-      i++;
-    } else if (a === 'type') {
-      i++;
-      const t = arg(i);
-      if (t === 'ip' || t === 'ipv6' || t === 'integer') {
-        i++;
-      } else if (t === 'string' || t === 'binary') {
-        i++;
-        if (arg(i) === 'len') {
-          i++;
-          // the key size is atol(): 0 (or a word) is reported as an unknown type
-          if (cAtol(arg(i)) <= 0) return fail(`unknown type '${arg(i)}'.`);
-          i++;
-        }
-      } else return fail(`unknown type '${t}'.`);
-      typed = true;
-    } else if (a === 'store') {
-      i++;
-      for (const item of arg(i).split(',')) {
-        if (item === '') continue;
-        const paren = item.indexOf('(');
-        const name = paren < 0 ? item : item.slice(0, paren);
-        let param: string | undefined;
-        if (paren >= 0) {
-          const close = item.indexOf(')', paren);
-          if (close < 0) return fail(`missing closing parenthesis after store option '${name}'.`);
-          param = item.slice(paren + 1, close);
-        }
-        const kind = STORE_TYPES[name];
-        if (kind === undefined) return fail(`unknown store option '${name}'.`);
-        if (stored.has(name)) {
-          ctx.warning('CFG_TABLE_STORE_TWICE', `${kw}: store option '${name}' already enabled, ignored.`, 'parsing-tight');
-          continue;
-        }
-        if (kind === 'none') {
-          if (param !== undefined) return fail(`unexpected argument to store option '${name}'.`);
-        } else if (param === undefined) {
-          return fail(`missing argument to store option '${name}'.`);
-        } else if (kind === 'period') {
-          if (!parseHaTime(param, 'ms', ctx).ok) return fail(`error when processing store option '${name}'.`);
-        } else {
-          const [nb = '', period] = param.split(',');
-          const n = cAtol(nb);
-          if (!/^\d+$/.test(nb)) return fail(`error when processing store option '${name}'.`);
-          if (n < 1 || n > 100) return fail(`array size is out of allowed range (1-100) for store option '${name}'.`);
-          if (kind === 'array-period' && (period === undefined || !parseHaTime(period, 'ms', ctx).ok)) {
-            return fail(`error when processing store option '${name}'.`);
-          }
-        }
-        stored.add(name);
-      }
-      i++;
-    } else if (a === 'srvkey') {
-      i++;
-      if (arg(i) !== 'name' && arg(i) !== 'addr') {
-        ctx.alert('CFG_TABLE_INVALID', `${kw} : unknown server key type '${arg(i)}'.`);
-        return false;
-      }
-      i++;
-    } else {
-      return fail(`unknown argument '${a}'.`);
-    }
-  }
-  if (size === 0) return fail('missing size.');
-  if (!typed) return fail('missing type.');
-  return true;
-}
-
 export const peersSection: SectionParser<PeersState> = {
   keyword: 'peers',
   displayName: 'peers',
@@ -285,7 +163,8 @@ export const peersSection: SectionParser<PeersState> = {
       case 'server':
         return parsePeerLine(ctx, st, words);
       case 'table':
-        if (s === undefined || !checkTableLine(ctx, words)) return;
+        // stick_table.c parse_stick_table(), shared with the proxies' stick-table
+        if (s === undefined || parseStickTable(ctx, words, words[1] ?? '', true) === undefined) return;
         s.tables.push({ keyword: kw, args: words.slice(1), place: ctx.place });
         return;
       case 'disabled':

@@ -269,3 +269,22 @@ export function tcpExpect(index: number, kind: 'string' | 'rstring' | 'binary' |
   };
   return rule;
 }
+
+/** An expect with its own evaluation (tcpcheck.c TCPCHK_EXPECT_CUSTOM: MySQL, LDAP, agent). */
+export function customExpect(index: number, o: ExpectOptions, evaluate: (rule: ExpectRule, ctx: ExpectContext) => ExpectVerdict): ExpectRule {
+  const rule: ExpectRule = {
+    ...expectBase(index, 'custom', '', false, o),
+    evaluate: (ctx) => evaluate(rule, ctx),
+  };
+  return rule;
+}
+
+/** A send rule with fixed bytes. */
+export function sendBytes(index: number, bytes: Buffer): SendRule {
+  return { action: 'send', index, http: false, data: () => bytes };
+}
+
+/** A `connect default linger` rule, as the protocol checks start with. */
+export function defaultConnect(index: number): ConnectRule {
+  return { action: 'connect', index, implicit: false, useDefault: true, ssl: false, sendProxy: false };
+}

@@ -87,6 +87,27 @@ function banner(port: number): Promise<string> {
   });
 }
 
+/** The first defined value `f` returns, polled for at most 3 s. */
+async function eventually<T>(f: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('eventually: timeout');
+    await sleep(20);
+  }
+}
+
+/** True once connections to `port` are refused (a dying process may still reset them for a moment). */
+async function refused(port: number): Promise<boolean> {
+  const deadline = Date.now() + 2000;
+  while ((await banner(port)) !== 'ECONNREFUSED') {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 function mask(text: string): string {
   return text
     .replace(/\((\d+)\)/g, '(PID)')
@@ -113,7 +134,7 @@ describe('daemon', { concurrency: true }, () => {
         assert.equal(await banner(port), 'D');
         process.kill(pid, 'SIGTERM');
         assert.ok(await gone(pid, 3000), 'the daemon stopped');
-        assert.equal(await banner(port), 'ECONNREFUSED');
+        assert.ok(await refused(port), 'the listener is closed');
       });
 
       it('-D with a port in use: the command prints the alert and returns 1', async () => {
@@ -149,13 +170,21 @@ describe('daemon', { concurrency: true }, () => {
         writeFileSync(join(dir, cfg), config(port));
         const r = await exec(kind, ['-W', '-D', '-p', pidFile, '-f', cfg]);
         assert.equal(r.code, 0, r.stderr);
-        const master = Number(readFileSync(pidFile, 'utf8').trim());
+        // haproxy returns as soon as the master is forked and the master writes the file; Switchyard
+        // returns once the first worker listens. Wait for both (bounded).
+        const master = await eventually(() => {
+          const text = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '';
+          return text === '' ? undefined : Number(text);
+        });
         daemons.add(master);
         assert.ok(alive(master));
-        assert.equal(await banner(port), 'D');
+        assert.equal(await eventually(async () => ((await banner(port)) === 'D' ? 'D' : undefined)), 'D');
+        // haproxy's master relays stop signals only to workers that have told it they are ready,
+        // which happens a little after they listen.
+        await sleep(300);
         process.kill(master, 'SIGUSR1');
         assert.ok(await gone(master, 4000), 'the master stopped');
-        assert.equal(await banner(port), 'ECONNREFUSED');
+        assert.ok(await refused(port), 'the listener is closed');
       });
 
       it('"daemon" in the configuration is overridden by -db', async () => {

@@ -154,6 +154,25 @@ for (const { kind, skip } of KINDS) {
       }
     }));
 
+    for (const flag of ['-n', '-N']) {
+      it(`${flag} 1 limits the connections: a second one waits until the first ends`, () => withOrigin('A', async (o) => {
+        const p = await startProxy(kind, config(o.addr), { extraArgs: [flag, '1'] });
+        try {
+          const port = p.ports['fe'] ?? 0;
+          const first = new Conn(port);
+          await first.expect('A');
+          const second = new Conn(port);
+          await sleep(300);
+          assert.equal(second.data, '', 'the second connection is not served yet');
+          first.destroy();
+          await second.expect('A');
+          second.destroy();
+        } finally {
+          await p.stop();
+        }
+      }));
+    }
+
     it('SIGUSR1: listeners close, an open connection goes on until it ends, then exit 0', () => withOrigin('A', async (o) => {
       const p = await startProxy(kind, config(o.addr));
       const port = p.ports['fe'] ?? 0;
