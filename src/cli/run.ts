@@ -33,6 +33,17 @@ function readRole(): Role {
 
 const role: Role = readRole();
 
+/**
+ * Node opens its inspector on SIGUSR1 unless a handler exists; haproxy never
+ * does anything like it. Until the real handlers are in place (while the
+ * configuration loads), a SIGUSR1 is only remembered.
+ */
+let usr1BeforeStart = false;
+const rememberUsr1 = (): void => {
+  usr1BeforeStart = true;
+};
+process.on('SIGUSR1', rememberUsr1);
+
 /** True in a daemon copy or a worker: their configuration diagnostics were already printed by the parent. */
 export function isSpawnedCopy(): boolean {
   return role !== 'main';
@@ -152,6 +163,8 @@ async function serve(opts: CliOptions, model: ConfigModel, out: Output): Promise
   };
   // management.txt §4: SIGUSR1 soft stop, SIGTERM/SIGINT hard stop, SIGHUP state dump,
   // SIGTTOU/SIGTTIN pause/resume the listeners for a new process taking over.
+  process.off('SIGUSR1', rememberUsr1);
+  softStopAsked = usr1BeforeStart;
   process.on('SIGUSR1', softStop);
   process.on('SIGTERM', hardStop('SIGTERM'));
   process.on('SIGINT', hardStop('SIGINT'));
@@ -254,7 +267,7 @@ export type ConfigReloader = () => ConfigModel | undefined;
  * connections), relays stop signals to every worker and exits once none is
  * left, with haproxy's messages (mworker.c).
  */
-function runMaster(opts: CliOptions, model: ConfigModel, out: Output, reload: ConfigReloader | undefined): Promise<number> {
+function runMaster(model: ConfigModel, out: Output, reload: ConfigReloader | undefined): Promise<number> {
   return new Promise((resolve) => {
     const workers = new Map<number, Worker>();
     let stopping = false;
@@ -360,13 +373,14 @@ function runMaster(opts: CliOptions, model: ConfigModel, out: Output, reload: Co
     // management.txt §4: SIGUSR2 reloads the master; haproxy's master treats SIGHUP the same way.
     process.on('SIGUSR2', doReload);
     process.on('SIGHUP', doReload);
+    process.off('SIGUSR1', rememberUsr1);
     process.on('SIGUSR1', stop('SIGUSR1'));
     process.on('SIGTERM', stop('SIGTERM'));
     process.on('SIGINT', stop('SIGINT'));
     process.on('SIGTTOU', () => undefined);
     process.on('SIGTTIN', () => undefined);
     startWorker([]);
-    void opts;
+    if (usr1BeforeStart) stop('SIGUSR1')();
   });
 }
 
@@ -389,7 +403,7 @@ export async function run(opts: CliOptions, model: ConfigModel, out: Output, rel
       if (fd === null) return 1;
       writePid(fd, process.pid);
     }
-    return runMaster(opts, model, out, reload);
+    return runMaster(model, out, reload);
   }
   // haproxy writes no pid file in plain foreground mode (only daemon or master-worker).
   return serve(opts, model, out);

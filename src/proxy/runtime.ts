@@ -17,6 +17,10 @@ import { PendingQueue, Server, type ServerOwner } from '../server/server.js';
 import { createAlgorithm, type BalanceAlgorithm } from '../lb/registry.js';
 import { createServerChecks, type Check } from '../server/checks/registry.js';
 import { TcpStream } from '../tcp/stream.js';
+import { HttpStream } from '../http/stream.js';
+
+/** A running stream of either mode (what the lifecycle counts and kills). */
+export type AnyStream = TcpStream | HttpStream;
 
 /** Where runtime messages go: stderr in haproxy's foreground format by default; logs later. */
 export interface Reporter {
@@ -119,7 +123,9 @@ export class Frontend {
 
   /** Accept handler bound to this frontend's listeners. */
   readonly accept = (socket: net.Socket, listener: Listener): void => {
-    new TcpStream(this.runtime, this, listener, socket).start();
+    // configuration.txt §4 "mode http": HTTP/1.1 streams (src/http/stream.ts).
+    if (this.config.mode === 'http') new HttpStream(this.runtime, this, listener, socket).start();
+    else new TcpStream(this.runtime, this, listener, socket).start();
   };
 }
 
@@ -237,11 +243,11 @@ export class Runtime {
   readonly frontends: Frontend[] = [];
   readonly backends = new Map<string, Backend>();
   readonly gate: AcceptGate;
-  readonly streams = new Set<TcpStream>();
+  readonly streams = new Set<AnyStream>();
   readonly checks: Check[] = [];
   readonly reporter: Reporter;
   /** Called after each stream ended: the lifecycle (idle, soft stop), later logs. */
-  private readonly endHooks: Array<(s: TcpStream) => void> = [];
+  private readonly endHooks: Array<(s: AnyStream) => void> = [];
 
   constructor(model: ConfigModel, reporter: Reporter) {
     this.model = model;
@@ -255,7 +261,7 @@ export class Runtime {
   }
 
   /** Registers a hook called after each stream ended; returns its remover. */
-  addStreamEndHook(fn: (s: TcpStream) => void): () => void {
+  addStreamEndHook(fn: (s: AnyStream) => void): () => void {
     this.endHooks.push(fn);
     return () => {
       const i = this.endHooks.indexOf(fn);
@@ -263,7 +269,7 @@ export class Runtime {
     };
   }
 
-  onStreamEnd(s: TcpStream): void {
+  onStreamEnd(s: AnyStream): void {
     const hooks = this.endHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i]!(s);
   }
@@ -327,9 +333,6 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
     if (fe === undefined) continue;
     const p = entry.config;
     runtime.frontends.push(fe);
-    if (p.mode === 'http') {
-      diag.warning('RT_HTTP_AS_TCP', `${fe.typeLabel} '${p.name}': 'mode http' is forwarded as 'mode tcp' until the HTTP stream lands.`, p.place);
-    }
     fe.rules = p.useBackends.map((r) => {
       let cond: StreamPredicate | undefined;
       if (r.cond !== undefined) {

@@ -137,17 +137,22 @@ describe('daemon', { concurrency: true }, () => {
         assert.ok(await refused(port), 'the listener is closed');
       });
 
-      it('-D with a port in use: the command prints the alert and returns 1', async () => {
+      it('-D (and -W -D) with a port in use: the command prints the alert and returns 1', async () => {
         const busy = net.createServer();
         await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
         const port = (busy.address() as net.AddressInfo).port;
         try {
           const cfg = `${kind}-busy.cfg`;
           writeFileSync(join(dir, cfg), config(port));
-          const r = await exec(kind, ['-D', '-f', cfg]);
-          assert.equal(r.code, 1);
-          assert.match(mask(r.stderr), new RegExp(`\\[ALERT\\] {4}\\(PID\\) : Binding \\[${kind}-busy\\.cfg:8\\] for proxy li: cannot bind socket \\(Address already in use\\) for \\[127\\.0\\.0\\.1:${port}\\]\\n` +
-            '\\[ALERT\\] {4}\\(PID\\) : \\[PROG\\.main\\(\\)\\] Some protocols failed to start their listeners! Exiting\\.\\n$'));
+          const expected = new RegExp(
+            `\\[ALERT\\] {4}\\(PID\\) : Binding \\[${kind}-busy\\.cfg:8\\] for proxy li: cannot bind socket \\(Address already in use\\) for \\[127\\.0\\.0\\.1:${port}\\]\\n` +
+              '\\[ALERT\\] {4}\\(PID\\) : \\[PROG\\.main\\(\\)\\] Some protocols failed to start their listeners! Exiting\\.\\n$',
+          );
+          for (const mode of [['-D'], ['-W', '-D']]) {
+            const r = await exec(kind, [...mode, '-f', cfg]);
+            assert.equal(r.code, 1, mode.join(' '));
+            assert.match(mask(r.stderr), expected, mode.join(' '));
+          }
         } finally {
           busy.close();
         }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cStrtol, parseHaTime, str2uic, strl2irc } from '../../../src/config/global/c-numbers.js';
+import { cStrtol, cStrtoul, parseHaTime, str2uic, strl2irc } from '../../../src/config/global/c-numbers.js';
 import { countProcessNumber, processNumberError } from '../../../src/config/global/process-number.js';
 import { parseTime } from '../../../src/config/units.js';
 import { loadConfigText } from '../../helpers/load-config.js';
@@ -163,5 +163,78 @@ describe('parse_process_number(): one implementation with its upper bound, bind 
     assert.equal(processNumberError('99999999999999999999', 64), "'99999999999999999999' is not a valid number/range. It supports numbers from 1 to 64.\n");
     assert.equal(processNumberError('2-', 1), "'2-' is not a valid number/range. It supports numbers from 1 to 1.\n");
     assert.equal(processNumberError('1/2', 1), "'1/2' is not a valid number/range.");
+  });
+});
+
+describe('one strtol()/atoi() family: the copies rounded or did not narrow', () => {
+  it('proxy keywords narrow (int)atol() like C', () => {
+    const r = loadConfigText(['backend b', '  timeout connect 1s', '  timeout server 1s', '  hash-balance-factor 4294967297', '  errorfile 99999999999999999999 /dev/null'].join('\n'));
+    assert.deepEqual(r.alerts, [
+      "parsing [t.cfg:4] : 'hash-balance-factor' must be 0 or greater than 100.",
+      "parsing [t.cfg:5] : errorfile : status code '-1' not handled.",
+    ]);
+  });
+
+  it('log len 4294967376 reads 80 with atoi()', () => {
+    const r = loadConfigText(['global', '  log 127.0.0.1 len 4294967376 local0'].join('\n'));
+    assert.deepEqual(r.alerts, []);
+  });
+
+  it('base 0: rate-limit reads strtoul(), tcpka-cnt strtol()', () => {
+    const r = loadConfigText(['frontend f', '  rate-limit sessions 0x', '  clitcpka-cnt 010'].join('\n'));
+    assert.deepEqual(r.alerts, ["parsing [t.cfg:2] : 'rate-limit sessions' : unexpected character 'x' in integer value '0x'"]);
+  });
+
+  it('strtol() and strtoul() in every base', () => {
+    assert.deepEqual(cStrtol('0x1f!', 0), { value: 31n, rest: '!', digits: true });
+    assert.deepEqual(cStrtol('017', 0), { value: 15n, rest: '', digits: true });
+    assert.deepEqual(cStrtol('0x', 0), { value: 0n, rest: 'x', digits: true });
+    assert.deepEqual(cStrtol('  -12x', 10), { value: -12n, rest: 'x', digits: true });
+    assert.deepEqual(cStrtol('x'), { value: 0n, rest: 'x', digits: false });
+    assert.deepEqual(cStrtoul('-1', 0), { value: (1n << 64n) - 1n, rest: '', digits: true });
+    assert.deepEqual(cStrtoul('99999999999999999999999'), { value: (1n << 64n) - 1n, rest: '', digits: true });
+  });
+});
+
+describe('one stick-table parser for proxies and peers: each copy had its own bugs', () => {
+  it('peers tables: 4g overflows, server_name is server_key, gpc_rate takes two arguments', () => {
+    const r = loadConfigText(['peers p', '  table t1 type ip size 4g', '  table t2 type ip size 10 store server_name,gpc_rate(2,20s)'].join('\n'));
+    assert.deepEqual(r.alerts, ["parsing [t.cfg:2] : table: unexpected character 'g' in argument of 'size'."]);
+  });
+
+  it('stick-table: store arguments are checked, and gpt/gpt0 exclude each other', () => {
+    const r = loadConfigText(['backend b1', '  stick-table type ip size 10 store gpc(101)', 'backend b2', '  stick-table type ip size 10 store gpt0 store gpt(2)', 'backend b3', '  stick-table type string len x size 10'].join('\n'));
+    assert.deepEqual(r.alerts, [
+      "parsing [t.cfg:2] : stick-table: array size is out of allowed range (1-100) for store option 'gpc'.",
+      "parsing [t.cfg:4] : stick-table: simultaneous usage of 'gpt' and 'gpt0' in a same table is not permitted as 'gpt' overrides 'gpt0'.",
+      "parsing [t.cfg:6] : stick-table: unknown type 'x'.",
+    ]);
+  });
+
+  it('the model keeps canonical names and the raw arguments', () => {
+    const r = loadConfigText(['backend b', '  timeout connect 1s', '  timeout server 1s', '  stick-table type ip size 10 store server_name,gpc_rate(3,10s)junk'].join('\n'));
+    assert.deepEqual(r.alerts, []);
+    const t = r.model.proxies.find((p) => p.name === 'b')?.stickTable;
+    assert.deepEqual(t?.store, [{ type: 'server_key', arg: undefined }, { type: 'gpc_rate', arg: '3,10s' }]);
+  });
+});
+
+describe('one no/default handling for every section, proxies included', () => {
+  it('a lone `no` leaves the empty keyword, which peers/resolvers/... do not report', () => {
+    const r = loadConfigText(['peers p', '  no', 'global', '  no'].join('\n'));
+    const neg = 'negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.';
+    assert.deepEqual(r.alerts, [`parsing [t.cfg:2]: ${neg}`, `parsing [t.cfg:4]: ${neg}`, "parsing [t.cfg:4] : unknown keyword '' in 'global' section"]);
+  });
+
+  it('in a proxy, `no busy-polling` passes the modifier check like in haproxy', () => {
+    const r = loadConfigText(['backend b', '  no busy-polling'].join('\n'));
+    assert.deepEqual(r.alerts, ["parsing [t.cfg:2] : unknown keyword 'busy-polling' in 'backend' section"]);
+  });
+});
+
+describe('a tcpka time error ends with a line feed, as haproxy prints a blank line after it', () => {
+  it('clitcpka-idle 1x', () => {
+    const r = loadConfigText(['frontend f', '  clitcpka-idle 1x'].join('\n'));
+    assert.deepEqual(r.alerts, ["parsing [t.cfg:2] : unexpected character 'x' in argument to <clitcpka-idle>.\n"]);
   });
 });
