@@ -149,7 +149,7 @@ export class RuleParser {
 
   /** True when `expose-experimental-directives` appears in the global section. */
   get experimentalAllowed(): boolean {
-    return this.ctx.model.global.directives.some((d) => d.keyword === 'expose-experimental-directives');
+    return this.ctx.model.global.experimentalDirectives;
   }
 }
 

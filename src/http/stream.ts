@@ -101,12 +101,11 @@ class ResEvents implements H1Events {
 function connMode(fe: Frontend, be: Backend | undefined): number {
   // configuration.txt §4 "option httpclose": the frontend or the backend may set it;
   // the most restrictive of both wins (http_ana.c http_adjust_conn_mode).
-  let m = MODE_KAL;
-  for (const o of be === undefined ? [fe.config.options] : [fe.config.options, be.config.options]) {
-    if (o.get('httpclose') === true) m = MODE_CLO;
-    else if (o.get('http-server-close') === true && m < MODE_SCL) m = MODE_SCL;
-  }
-  return m;
+  const f = fe.config.options;
+  const b = be?.config.options;
+  if (f.get('httpclose') === true || b?.get('httpclose') === true) return MODE_CLO;
+  if (f.get('http-server-close') === true || b?.get('http-server-close') === true) return MODE_SCL;
+  return MODE_KAL;
 }
 
 /** One `mode http` client connection and its successive transactions. */
@@ -124,6 +123,11 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   /** Termination flags as in haproxy's logs. */
   termCause = '-';
   termState = '-';
+
+  /** The two termination flags (`--` for a normal end), as in haproxy's logs; same as TcpStream's. */
+  get terminationFlags(): string {
+    return `${this.termCause}${this.termState}`;
+  }
   bytesIn = 0;
   bytesOut = 0;
   /** Transactions processed on this connection. */
@@ -270,6 +274,19 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   /** Feeds buffered client bytes to the request parser while the phase allows it. */
   private pumpClient(): void {
+    // Reentrant calls (a reused server connection starts forwarding inside
+    // onHead) leave the work to the running loop, which re-checks the phase.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpClientLoop();
+    } finally {
+      this.pumping = false;
+    }
+  }
+  private pumping = false;
+
+  private pumpClientLoop(): void {
     const p = this.reqParser;
     while (this.cliBuf !== undefined && this.cliPos < this.cliBuf.length) {
       if (this.phase === WAIT_REQ) {
@@ -327,7 +344,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     be.counters.curConns++;
     if (be.counters.curConns > be.counters.maxConns) be.counters.maxConns = be.counters.curConns;
     const bhp = httpProxyOf(be);
-    if (bhp !== this.hp) {
+    // A listen section is both: its rules run once.
+    if (be.config !== this.fe.config) {
       out = bhp.request(this);
       if (out !== undefined && this.answer(out)) return;
     }
@@ -473,7 +491,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.reqDone = true;
     if (this.reqChunkedOut) this.writeSrv(this.reqTrailers ?? LAST_CHUNK);
     if (this.resDone) this.endTransaction();
-    else this.armForward();
+    else if (this.phase === FORWARD) this.armForward();
   }
 
   // ---- server side -------------------------------------------------------
@@ -530,7 +548,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.resStarted = true;
     const bhp = httpProxyOf(this.be!);
     let out = bhp.response(this);
-    if (out === undefined && bhp !== this.hp) out = this.hp.response(this);
+    if (out === undefined && this.be!.config !== this.fe.config) out = this.hp.response(this);
     if (out !== undefined && out.kind === 'reply') {
       this.srvKeep = false;
       this.sendReply(out.bytes, out.close);
@@ -685,8 +703,10 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   private endTransaction(): void {
     const sock = this.detachSrv();
     const s = this.server;
+    // Bytes after the response (the server's protocol error) are dropped with the buffer.
+    this.srvBuf = undefined;
     if (sock !== undefined) {
-      if (this.srvKeep && s !== undefined && this.srvBuf === undefined) releaseIdle(s, sock);
+      if (this.srvKeep && s !== undefined) releaseIdle(s, sock);
       else sock.destroy();
     }
     this.releaseServer();

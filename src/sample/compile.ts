@@ -28,7 +28,7 @@ export type SampleFn = (ctx: SampleContext) => SampleResult;
 
 export type CompileResult = { ok: true; fn: SampleFn } | { ok: false; code: string; message: string };
 
-/** Diagnostic codes of this module (docs/errors/sample-eval.md). */
+/** Diagnostic codes of this module (docs/errors.md). */
 export const EVAL_CODES = {
   fetchNotImplemented: 'SMP_FETCH_NOT_IMPLEMENTED',
   converterNotImplemented: 'SMP_CONVERTER_NOT_IMPLEMENTED',

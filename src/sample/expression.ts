@@ -461,7 +461,7 @@ export function usageCheckpointName(usage: SampleUsage, cap?: ProxyCap): string 
 
 /**
  * Stable diagnostic code for a message produced by the sample, ACL, condition
- * or log-format parsers (listed in docs/errors/sample.md). Callers report
+ * or log-format parsers (listed in docs/errors.md). Callers report
  * `{ code: sampleErrorCode(message), message }`.
  */
 export function sampleErrorCode(message: string): string {

@@ -80,7 +80,7 @@ export interface ClientHello {
   readonly length: number;
 }
 
-/** Why a stream is not a ClientHello (docs/errors/layer4-parsers.md). */
+/** Why a stream is not a ClientHello (docs/errors.md). */
 export type ClientHelloErrorCode =
   | 'TLS_NOT_HANDSHAKE'
   | 'TLS_BAD_RECORD'

@@ -31,7 +31,7 @@ export function markAbort(ctx: LineContext): void {
 /**
  * Marks the last diagnostic as fatal although it is a warning: haproxy
  * sometimes prints a warning and returns ERR_FATAL (sink.c "ignoring new
- * size"). The loader should count it as an error (see docs/errors/global.md).
+ * size"). The loader should count it as an error (see docs/errors.md).
  */
 export function markFatal(ctx: LineContext): void {
   const list = ctx.diag.list;

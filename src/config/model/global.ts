@@ -90,6 +90,8 @@ export interface GlobalConfig {
   quiet: boolean;
   /** `zero-warning`: refuse to start when a warning was emitted (same as `-dW`). */
   zeroWarning: boolean;
+  /** `expose-experimental-directives`: experimental actions and keywords may be used. */
+  experimentalDirectives: boolean;
   maxconn?: number | undefined;
   nbthread?: number | undefined;
   pidfile?: string | undefined;
@@ -141,6 +143,7 @@ export function createGlobal(): GlobalConfig {
     masterWorker: false,
     quiet: false,
     zeroWarning: false,
+    experimentalDirectives: false,
     logs: [],
     statsSockets: [],
     luaLoads: [],

@@ -53,7 +53,10 @@ const NOT_SUGGESTED = new Set(['tune.chksize', 'expose-experimental-directives',
 
 globalKeywords.register(
   // cfgparse-global.c: process management
-  { name: 'expose-experimental-directives', enforced: true, parse: (_ctx, st) => void (st.experimental = true) },
+  { name: 'expose-experimental-directives', enforced: true, parse: (_ctx, st) => {
+    st.experimental = true;
+    st.global.experimentalDirectives = true;
+  } },
   flagKw('daemon', true, (st) => void (st.global.daemon = true)),
   {
     name: 'master-worker',
@@ -76,7 +79,7 @@ globalKeywords.register(
   flagKw('nogetaddrinfo', TUNING),
   flagKw('noreuseport', TUNING),
   flagKw('quiet', true, (st) => void (st.global.quiet = true)),
-  flagKw('zero-warning', 'lands with the command line', (st) => void (st.global.zeroWarning = true)),
+  flagKw('zero-warning', true, (st) => void (st.global.zeroWarning = true)),
   flagKw('h2-workaround-bogus-websocket-clients', 'lands with HTTP/2'),
   flagKw('insecure-setuid-wanted', PROCESS),
   flagKw('external-check', 'lands with external checks'),

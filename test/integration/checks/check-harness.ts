@@ -16,7 +16,7 @@ export interface ScriptedServer {
   readonly port: number;
   /** Bytes received on each connection, in accept order. */
   readonly received: Buffer[];
-  /** How many connections were accepted. */
+  /** How many TCP connections were accepted. */
   readonly count: () => number;
   close(): Promise<void>;
 }
@@ -40,13 +40,16 @@ export async function scripted(script: Script, tlsOptions?: tls.TlsOptions): Pro
   const server = tlsOptions !== undefined
     ? tls.createServer(tlsOptions, onConn)
     : net.createServer({ allowHalfOpen: true }, onConn);
+  // TCP connections, TLS or not (a failed handshake never reaches the script).
+  let tcp = 0;
+  server.on('connection', () => void tcp++);
   if (tlsOptions !== undefined) server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
     received,
-    count: () => n,
+    count: () => tcp,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());

@@ -129,7 +129,7 @@ describe('-c against haproxy', { skip: noHaproxy, concurrency: true }, () => {
     await same(['-c', '-dW', '-f', 'ok.cfg']);
   });
 
-  it('"global zero-warning" is -dW', { todo: "src/config/sections/global.ts still warns that 'zero-warning' is not enforced" }, async () => {
+  it('"global zero-warning" is -dW', async () => {
     assert.equal((await same(['-c', '-f', 'zw.cfg'])).code, 1);
   });
 

@@ -84,10 +84,12 @@ test('chunked request and response bodies are re-framed intact', async () => {
 test('HTTP/1.0 keep-alive gets connection: keep-alive; HTTP/1.0 without it is closed', async () => {
   const o = await httpOrigin();
   await withProxy(o, basic(o), async (p) => {
-    const r = await httpExchange(p.port('li'), [{ version: 'HTTP/1.0', headers: { Connection: 'keep-alive' } }, { version: 'HTTP/1.0' }]);
+    const r = await httpExchange(p.port('li'), [{ version: 'HTTP/1.0', headers: { Connection: 'keep-alive' } }, { version: 'HTTP/1.0', headers: { Connection: 'keep-alive' } }]);
     assert.equal(r.responses.length, 2);
     assert.equal(header(r.responses[0]!.headers, 'connection'), 'keep-alive');
-    assert.equal(r.closed, true);
+    const c = await rawExchange(p.port('li'), 'GET / HTTP/1.0\r\n\r\n', { idleMs: 1000 });
+    assert.equal(c.ended, 'close');
+    assert.match(c.data.toString(), /^HTTP\/1\.1 200 /);
   });
 });
 
@@ -205,5 +207,37 @@ test('header rules, redirect scheme https and use_backend if path_beg', async ()
     assert.equal(header(r.responses[0]!.headers, 'server'), undefined);
     assert.equal(r.responses[1]?.status, 301);
     assert.equal(header(r.responses[1]!.headers, 'location'), 'https://ex.com/r?x');
+  });
+});
+
+test('websocket upgrade through the proxy (ws client), then a tunnel', async () => {
+  const { wsOrigin } = await import('../../helpers/origins.js');
+  const { WebSocket } = await import('ws');
+  const w = await wsOrigin();
+  const cfg = basic({ port: w.port } as HttpOrigin, [], ['timeout tunnel 2s']);
+  const p = await proxyFor(cfg);
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${p.port('li')}/chat`);
+    const echoed = await new Promise<string>((resolve, reject) => {
+      ws.on('open', () => ws.send('ping'));
+      ws.on('message', (d: Buffer) => resolve(d.toString()));
+      ws.on('error', reject);
+    });
+    assert.equal(echoed, 'ping');
+    ws.close();
+    assert.equal(w.upgrades[0]?.target, '/chat');
+  } finally {
+    await p.stop();
+    await w.close();
+  }
+});
+
+test('option httpclose: connection: close to both sides, client closed after the response', async () => {
+  const o = await httpOrigin();
+  await withProxy(o, basic(o, ['option httpclose']), async (p) => {
+    const r = await rawExchange(p.port('li'), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { idleMs: 1000 });
+    assert.equal(r.ended, 'close');
+    assert.match(r.data.toString(), /\r\nconnection: close\r\n/);
+    assert.equal(header(o.requests[0]!.headers, 'connection'), 'close');
   });
 });

@@ -6,14 +6,16 @@
  *
  * Codes are found without a TypeScript parser, on the source with its
  * comments removed, in two ways:
- *  1. by position: a string literal that is the first or second argument of a
+ *  1. by position: an upper-snake string literal that is the first or second argument of a
  *     call whose name says it reports something (`ctx.alert('X'`,
  *     `diag.warning('X'`, `nonFatalAlert(ctx, 'X'`, `abortingWarning(ctx, 'X'`,
  *     `fail('X'`, ternaries inside such calls), that is assigned to, compared
  *     with or defaulted into something named `code` (`code: 'X'`,
  *     `readonly code = 'X'`, `r.code ?? 'X'`, `d.code !== 'X'`,
  *     `const FOO_CODE = 'X'`), or that is inside a function named
- *     `...ErrorCode` (lookup tables);
+ *     `...ErrorCode` (lookup tables); a one-word literal (`'CLI'`) counts only
+ *     in the `code` positions, so check statuses such as `fail('L4CON', ...)`
+ *     are not codes;
  *  2. by family: any other upper-snake literal whose first word is the prefix
  *     of a code found in (1) or of a documented code (`SMP_...` in the
  *     `sampleErrorCode` table, `CFG_...` in a lookup object). Literals of those
@@ -268,15 +270,20 @@ export function scanSource(root: string, documented: Iterable<string> = []): Sou
   const codes = new Map<string, CodeUse>();
   const patterns: CodePattern[] = [];
   const candidates: { name: string; where: string }[] = [];
-  const isPosition = (text: string, at: number): boolean =>
-    CODE_SLOT.test(text.slice(Math.max(0, at - 80), at)) || inReporterCall(text, at) || inCodeFunction(text, at);
+  const inCodeSlot = (text: string, at: number): boolean => CODE_SLOT.test(text.slice(Math.max(0, at - 80), at));
+  const isPosition = (text: string, at: number): boolean => inCodeSlot(text, at) || inReporterCall(text, at) || inCodeFunction(text, at);
+  // A one-word literal passed to a reporting call is a status, not a code
+  // (`this.fail('L4CON', ...)` in health checks): one-word codes ('CLI') count
+  // only when assigned to `code`.
+  const isCodePosition = (text: string, at: number, name: string): boolean =>
+    name.includes('_') ? isPosition(text, at) : inCodeSlot(text, at);
   for (const file of listTsFiles(join(root, 'src'))) {
     const text = stripComments(readFileSync(file, 'utf8'));
     const whereAt = (at: number): string => `${relative(root, file)}:${lineOf(text, at)}`;
     for (const m of text.matchAll(LITERAL)) {
       const name = m[2]!;
       if (isForeignName(name)) continue;
-      if (isPosition(text, m.index) && !NOT_CODES.has(name)) {
+      if (isCodePosition(text, m.index, name) && !NOT_CODES.has(name)) {
         if (!codes.has(name)) codes.set(name, { code: name, where: whereAt(m.index), how: 'position' });
       } else if (name.includes('_')) candidates.push({ name, where: whereAt(m.index) });
     }

@@ -115,13 +115,14 @@ describe('the code scanner', () => {
         '/** Stable code, e.g. `C_IN_DOC_COMMENT` and ctx.alert(\'C_IN_BLOCK\'). */',
         "// ctx.alert('C_IN_LINE_COMMENT', 'x');",
         "private failure(status: 'L4CON' | 'L4TOUT', info: string): void {}",
+        "this.fail('L7RSP', desc); out.print([{ severity: 'notice', code: 'CLI', message }]);",
         "fail(Object.assign(new Error('x'), { code: 'EAFNOSUPPORT' }));",
         "const suites = ['TLS_AES_128_GCM_SHA256'];",
         "process.on('SIGHUP', f); vars.set('HAPROXY_CFGFILES', v); ckp('FE_REQ_CNT');",
         "const re = /ctx.alert('C_IN_REGEX'/; const s = \"// not a comment\"; ctx.alert('C_AFTER', s);",
       ].join('\n'),
     });
-    assert.deepEqual(r.codes, ['C_AFTER']);
+    assert.deepEqual(r.codes, ['CLI', 'C_AFTER']);
   });
 
   test('a literal of a known code family counts as a code wherever it is', () => {
