@@ -8,7 +8,7 @@
  * requests/s and requests per CPU-second of the proxy process (utime + stime
  * from /proc/<pid>/stat), and the ratios to haproxy.
  *
- *   node dist/bench/http.js [--rounds 3] [--duration 3] [--conns 50]
+ *   node dist/bench/http.js [--rounds 3] [--duration 3] [--conns 50] [--prof <dir>]
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,7 +161,12 @@ async function main(): Promise<void> {
     const sp = await freePort();
     const scfg = join(dir, 'switchyard.cfg');
     writeFileSync(scfg, body.join('\n').replace('PORT', String(sp)));
-    const sy = fork(SELF, ['--role', 'switchyard', '--config', scfg], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // --prof <dir>: the Switchyard process writes a V8 CPU profile there (node --cpu-prof).
+    const prof = arg('prof', '');
+    const sy = fork(SELF, ['--role', 'switchyard', '--config', scfg], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      ...(prof !== '' ? { execArgv: ['--cpu-prof', '--cpu-prof-dir', prof] } : {}),
+    });
     await new Promise((r) => sy.once('message', r));
     proxies.push({ name: 'switchyard', port: sp, proc: sy });
 

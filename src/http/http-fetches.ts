@@ -23,6 +23,8 @@ export interface HttpMessageSlot extends HttpSlot {
   readonly resCanon: CanonicalHead | undefined;
   /** The first request of the client connection (http_first_req). */
   readonly firstRequest: boolean;
+  /** The client connection is TLS (ssl_fc). */
+  readonly clientTls?: boolean;
 }
 
 function slot(ctx: SampleContext): HttpMessageSlot | undefined {
@@ -316,6 +318,13 @@ const TABLE: Record<string, FetchImpl> = {
   http_first_req: { compile: () => (ctx) => {
     const s = slot(ctx);
     return s === undefined ? undefined : smpBool(s.firstRequest);
+  } },
+  // §7.3.4 ssl_fc: registered here until src/tls/ provides the ssl_* fetches,
+  // so that seed 000's `redirect scheme https if !{ ssl_fc }` works on plain
+  // HTTP listeners (a later registration replaces this one).
+  ssl_fc: { compile: () => (ctx) => {
+    const s = slot(ctx);
+    return s === undefined ? undefined : smpBool(s.clientTls === true);
   } },
 };
 

@@ -351,8 +351,8 @@ const NORMALIZERS = ['path-merge-slashes', 'path-strip-dot', 'query-sort-by-name
 
 /** HTTP actions by name; which rule sets list them is in rule-keywords.ts. */
 export const httpActions: Record<string, ActionSpec> = {
-  allow: { name: 'allow', final: true, enforced: WAITS_HTTP, parse: () => ({}) },
-  deny: { name: 'deny', final: true, enforced: WAITS_HTTP, parse: parseDeny },
+  allow: { name: 'allow', final: true, enforced: true, parse: () => ({}) },
+  deny: { name: 'deny', final: true, enforced: true, parse: parseDeny },
   tarpit: { name: 'tarpit', final: true, enforced: WAITS_HTTP, parse: parseDeny },
   reject: { name: 'reject', final: true, enforced: WAITS_HTTP, parse: () => ({}) },
   'disable-l7-retry': { name: 'disable-l7-retry', enforced: WAITS_HTTP, parse: () => ({}) },
@@ -375,7 +375,7 @@ export const httpActions: Record<string, ActionSpec> = {
   return: {
     name: 'return',
     final: true,
-    enforced: WAITS_HTTP,
+    enforced: true,
     parse(p) {
       const r = parseHttpReply(p, p.words, p.pos, 200);
       if (r === undefined) return undefined;
@@ -386,7 +386,7 @@ export const httpActions: Record<string, ActionSpec> = {
   redirect: {
     name: 'redirect',
     final: true,
-    enforced: WAITS_HTTP,
+    enforced: true,
     parse(p) {
       const r = parseRedirect(p, p.words, p.pos, true, p.ruleset !== 'http-request');
       if (r === undefined) return undefined;
@@ -395,12 +395,12 @@ export const httpActions: Record<string, ActionSpec> = {
       return { data: r.data, formats: r.formats, final: !r.data.ignoreEmpty };
     },
   },
-  'add-header': { name: 'add-header', enforced: WAITS_HTTP, parse: parseSetHeader },
-  'set-header': { name: 'set-header', enforced: WAITS_HTTP, parse: parseSetHeader },
+  'add-header': { name: 'add-header', enforced: true, parse: parseSetHeader },
+  'set-header': { name: 'set-header', enforced: true, parse: parseSetHeader },
   'early-hint': { name: 'early-hint', enforced: WAITS_HTTP, parse: parseSetHeader },
   'del-header': {
     name: 'del-header',
-    enforced: WAITS_HTTP,
+    enforced: true,
     parse(p) {
       const name = p.arg();
       if (name === '') return p.fail('expects at least 1 argument');
@@ -421,19 +421,19 @@ export const httpActions: Record<string, ActionSpec> = {
       return { data: { kind: 'header', name, match } };
     },
   },
-  'replace-header': { name: 'replace-header', enforced: WAITS_HTTP, parse: parseReplaceHeader },
-  'replace-value': { name: 'replace-value', enforced: WAITS_HTTP, parse: parseReplaceHeader },
-  'replace-uri': { name: 'replace-uri', enforced: WAITS_HTTP, parse: parseReplaceUri },
-  'replace-path': { name: 'replace-path', enforced: WAITS_HTTP, parse: parseReplaceUri },
+  'replace-header': { name: 'replace-header', enforced: true, parse: parseReplaceHeader },
+  'replace-value': { name: 'replace-value', enforced: true, parse: parseReplaceHeader },
+  'replace-uri': { name: 'replace-uri', enforced: true, parse: parseReplaceUri },
+  'replace-path': { name: 'replace-path', enforced: true, parse: parseReplaceUri },
   'replace-pathq': { name: 'replace-pathq', enforced: WAITS_HTTP, parse: parseReplaceUri },
-  'set-method': { name: 'set-method', enforced: WAITS_HTTP, parse: parseSetLine },
-  'set-path': { name: 'set-path', enforced: WAITS_HTTP, parse: parseSetLine },
+  'set-method': { name: 'set-method', enforced: true, parse: parseSetLine },
+  'set-path': { name: 'set-path', enforced: true, parse: parseSetLine },
   'set-pathq': { name: 'set-pathq', enforced: WAITS_HTTP, parse: parseSetLine },
-  'set-query': { name: 'set-query', enforced: WAITS_HTTP, parse: parseSetLine },
-  'set-uri': { name: 'set-uri', enforced: WAITS_HTTP, parse: parseSetLine },
+  'set-query': { name: 'set-query', enforced: true, parse: parseSetLine },
+  'set-uri': { name: 'set-uri', enforced: true, parse: parseSetLine },
   'set-status': {
     name: 'set-status',
-    enforced: WAITS_HTTP,
+    enforced: true,
     parse(p) {
       if (p.arg() === '') return p.fail('expects 1 argument: <status>; or 3 arguments: <status> reason <fmt>');
       const n = strtol(p.arg());

@@ -252,7 +252,7 @@ proxyKeywords.register({
     proxy.rules.redirect.push(built.rule);
     warnMisplaced(ctx, proxy, 'redirect', ['use_backend', 'use-server']);
     warnConflicts(ctx, built.warnings);
-    ctx.notEnforced("'redirect' (lands with the HTTP engine)");
+    // Run by src/http/rules.ts after the http-request rules.
   },
 });
 

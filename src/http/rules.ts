@@ -21,6 +21,7 @@ import { defaultErrorReason, isDefaultErrorStatus, renderedErrorMessage } from '
 import { compileAddressHeader, type AddressHeader } from './forwardfor.js';
 import type { RedirectData, HttpReplyData, HeaderData, VariableData, FormatValue } from './rule-model.js';
 import { pathOf } from './http-fetches.js';
+import { compileLegacyAction, expand, pcreRegExp } from './legacy-rules.js';
 import './http-fetches.js';
 
 /** What the stream offers to rules. */
@@ -191,15 +192,27 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
     case 'replace-value': {
       const h = d as HeaderData;
       const lower = h.name.toLowerCase();
-      const re = new RegExp(`^(?:${h.regex ?? ''})$`);
+      const re = pcreRegExp(h.regex ?? '');
       const value = fmt(h.value);
       const perValue = r.action === 'replace-value';
+      // http_act.c http_replace_hdrs(): an unanchored match replaces the whole value (or comma-delimited value) by the expansion.
+      const one = (v: string, repl: string): string => {
+        const m = re.exec(v);
+        return m === null ? v : expand(repl, m);
+      };
       return (s) => {
         const m = head(s, response);
-        const repl = toJsReplacement(value(s));
+        const repl = value(s);
         for (const e of m.headers) {
           if (e[0].toLowerCase() !== lower) continue;
-          e[1] = perValue ? e[1].split(',').map((x) => x.trim().replace(re, repl)).join(', ') : e[1].replace(re, repl);
+          // A replaced value loses its surrounding blanks, an untouched one keeps them ("a-old-b, c, a-old" → "a-new, c,a-new" in 2.6).
+          e[1] = perValue
+            ? e[1].split(',').map((x) => {
+                const t = x.trim();
+                const m2 = re.exec(t);
+                return m2 === null ? x : expand(repl, m2);
+              }).join(',')
+            : one(e[1], repl);
         }
         return undefined;
       };
@@ -241,19 +254,21 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
     case 'replace-path':
     case 'replace-uri': {
       const src = r.args[0] ?? '';
-      const re = new RegExp(src);
+      const re = pcreRegExp(src);
       const v = compileLogFormat(r.formats?.[0], r.args[1] ?? '');
       const pathOnly = r.action === 'replace-path';
+      // http_ana.c http_req_replace_stline(): the whole URI (path) becomes the expansion when the regex matches.
       return (s) => {
         const m = s.reqCanonical();
-        const repl = toJsReplacement(v(s));
         if (!pathOnly) {
-          if (re.test(m.target)) m.target = m.target.replace(re, repl);
+          const x = re.exec(m.target);
+          if (x !== null) m.target = expand(v(s), x);
           return undefined;
         }
         const q = m.target.indexOf('?');
         const path = q < 0 ? m.target : m.target.slice(0, q);
-        if (re.test(path)) m.target = path.replace(re, repl) + (q < 0 ? '' : m.target.slice(q));
+        const x = re.exec(path);
+        if (x !== null) m.target = expand(v(s), x) + (q < 0 ? '' : m.target.slice(q));
         return undefined;
       };
     }
@@ -276,6 +291,7 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
       return compileRedirect(d as RedirectData);
     default:
       if (r.action.startsWith('set-var')) return compileSetVar(d as VariableData, r);
+      if (d !== undefined && d.kind === 'legacy-line') return compileLegacyAction(d, response);
       return undefined;
   }
 }
@@ -284,10 +300,6 @@ function fmtSetting(r: RuleConfig): (ctx: SampleContext) => string {
   return compileLogFormat(r.formats?.[0], r.args[0] ?? '');
 }
 
-/** haproxy's \1 back-references to JavaScript's $1. */
-function toJsReplacement(s: string): string {
-  return s.replace(/\$/g, '$$$$').replace(/\\([0-9])/g, '$$$1');
-}
 
 function compileSetVar(v: VariableData | undefined, r: RuleConfig): RuleFn | undefined {
   if (v === undefined) return undefined;
@@ -337,11 +349,10 @@ function compileRedirect(d: RedirectData): RuleFn {
       const q = path.indexOf('?');
       if (q >= 0) path = path.slice(0, q);
     }
-    if (d.appendSlash) {
-      const q = path.indexOf('?');
-      const p = q < 0 ? path : path.slice(0, q);
-      if (!p.endsWith('/')) path = `${p}/${q < 0 ? '' : path.slice(q)}`;
-    }
+    // http_ana.c http_apply_redirect_rule(): append-slash looks at the last
+    // character of the path *with* its query and appends there ("/d?y" →
+    // "/d?y/"), an haproxy 2.6 quirk matched on purpose (compat stream.test.ts).
+    if (d.appendSlash && !path.endsWith('/')) path = `${path}/`;
     const t = target(s);
     let loc: string;
     if (d.type === 'location') loc = t;
@@ -352,6 +363,8 @@ function compileRedirect(d: RedirectData): RuleFn {
     }
     if (d.ignoreEmpty && t === '') return undefined;
     let h = `HTTP/1.1 ${code} ${REDIRECT_REASON[code] ?? 'Found'}\r\ncontent-length: 0\r\nlocation: ${loc}\r\n`;
+    // http_ana.c http_apply_redirect_rule(): temporary redirects are not cached.
+    if (code === 302 || code === 303 || code === 307) h += 'cache-control: no-cache\r\n';
     if (d.setCookie !== undefined) h += `set-cookie: ${d.setCookie}; path=/\r\n`;
     if (d.clearCookie !== undefined) h += `set-cookie: ${d.clearCookie}; path=/; Max-Age=0; Expires=Thu, 01-Jan-1970 00:00:01 GMT\r\n`;
     return { kind: 'reply', bytes: Buffer.from(`${h}\r\n`, 'latin1'), close: false };

@@ -94,7 +94,7 @@ export const bindOptions: readonly BindOption[] = [
       return undefined;
     },
   },
-  flag('accept-proxy', (b) => void (b.acceptProxy = true), 'lands with the PROXY protocol'),
+  flag('accept-proxy', (b) => void (b.acceptProxy = true)),
   {
     name: 'backlog', skip: 1, pending: 'lands with listener tuning',
     parse: (c) => {

@@ -168,6 +168,8 @@ export class Listener {
   server: net.Server | undefined;
   /** Total accepted connections (haproxy's listener counters). */
   accepted = 0;
+  /** haproxy's luid: the bind's `id`, or its position among the frontend's listeners (set by the runtime). */
+  luid = 0;
 
   constructor(
     spec: ListenerSpec,
@@ -180,6 +182,11 @@ export class Listener {
     this.limits = [this.own, frontendSlots, gate.global];
     // configuration.txt §5.1 "backlog": defaults to the frontend's maxconn.
     this.backlog = spec.bind.backlog ?? (frontendSlots.max > 0 ? frontendSlots.max : 1024);
+  }
+
+  /** Connections currently held through this socket (the `dst_conn` fetch). */
+  get curConns(): number {
+    return this.own.current;
   }
 
   /** `127.0.0.1:8080`, `/path`, `abns@name`, `fd@3`: for messages. */

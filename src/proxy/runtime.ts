@@ -18,6 +18,11 @@ import { createAlgorithm, type BalanceAlgorithm } from '../lb/registry.js';
 import { createServerChecks, type Check } from '../server/checks/registry.js';
 import { TcpStream } from '../tcp/stream.js';
 import { HttpStream } from '../http/stream.js';
+import type { SampleContext } from '../sample/context.js';
+import type { CompileEnv } from '../sample/compile.js';
+import { compileLogFormat } from '../sample/log-format-eval.js';
+import { compileBackendL4, compileFrontendL4, type BackendL4, type FrontendL4 } from '../tcp/l4.js';
+import { compileRuleCondition, type CompileReporter } from '../tcp/rules.js';
 
 /** A running stream of either mode (what the lifecycle counts and kills). */
 export type AnyStream = TcpStream | HttpStream;
@@ -58,16 +63,16 @@ function newCounters(): ProxyCounters {
 export type Condition = NonNullable<BackendSwitchRule['cond']>;
 export type LogFormat = NonNullable<BackendSwitchRule['dynamic']>;
 
-/** A compiled condition, evaluated against the stream. */
-export type StreamPredicate = (s: TcpStream) => boolean;
+/** A compiled condition, evaluated against the stream's sample context (SMP_OPT_FINAL). */
+export type StreamPredicate = (ctx: SampleContext) => boolean;
 /** A compiled log-format producing a backend name. */
-export type NameProducer = (s: TcpStream) => string;
+export type NameProducer = (ctx: SampleContext) => string;
 
 /**
- * Extension points for the sample/ACL engine, which lands separately: until
- * they are given, a `use_backend ... if <cond>` rule never matches and a
- * dynamic `use_backend %[...]` falls through to `default_backend`, each
- * reported once at build time.
+ * Overrides for how `use_backend` conditions and dynamic names are compiled
+ * (tests). By default `mode tcp` frontends compile them with the sample
+ * engine (src/tcp/rules.ts, src/sample/log-format-eval.ts); `mode http`
+ * frontends run their own switching rules (src/http/rules.ts).
  */
 export interface RuntimeHooks {
   compileCondition?: (cond: Condition, proxy: ProxyConfig) => StreamPredicate | undefined;
@@ -91,6 +96,8 @@ export class Frontend {
   readonly timeouts: Timeouts;
   rules: SwitchRule[] = [];
   defaultBackend: Backend | undefined;
+  /** Layer-4 rules and PROXY header reception; undefined for plain forwarding (src/tcp/l4.ts). */
+  l4: FrontendL4 | undefined;
 
   constructor(runtime: Runtime, config: ProxyConfig) {
     this.runtime = runtime;
@@ -108,15 +115,21 @@ export class Frontend {
   /**
    * proxy.c process_switching_rules(): the first matching `use_backend`, else
    * `default_backend` (a listen section defaults to itself). A dynamic name
-   * that matches no backend stops the rules and uses the default.
+   * that matches no backend stops the rules and uses the default. `ctx` is
+   * only needed (and only given) when a rule has a condition or a dynamic
+   * name, which makes {@link l4} defined.
    */
-  selectBackend(s: TcpStream): Backend | undefined {
+  selectBackend(ctx: SampleContext | undefined): Backend | undefined {
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!;
-      if (r.cond !== undefined && !r.cond(s)) continue;
+      if (r.cond !== undefined && (ctx === undefined || !r.cond(ctx))) continue;
       if (r.backend !== undefined) return r.backend;
-      if (r.name !== undefined) return this.runtime.backends.get(r.name(s)) ?? this.defaultBackend;
+      if (r.name !== undefined) {
+        // proxy.c: an empty name (build_logline() returned 0) or an unknown backend stops the rules.
+        const name = ctx === undefined ? '' : r.name(ctx);
+        return (name === '' ? undefined : this.runtime.backends.get(name)) ?? this.defaultBackend;
+      }
     }
     return this.defaultBackend;
   }
@@ -144,6 +157,8 @@ export class Backend implements ServerOwner {
   readonly redispatch: boolean;
   readonly redispatchEvery: number;
   algorithm!: BalanceAlgorithm;
+  /** Layer-4 rules, use-server, persistence, PROXY headers; undefined for plain forwarding (src/tcp/l4.ts). */
+  l4: BackendL4 | undefined;
   activeCount = 0;
   backupCount = 0;
   private readonly targets = new Map<Server, net.NetConnectOpts>();
@@ -308,6 +323,24 @@ export class Runtime {
 }
 
 /**
+ * listener.c: listeners without an explicit `id` are numbered from 1 in
+ * declaration order, skipping the ids taken explicitly (so_id, logs).
+ */
+function assignListenerIds(listeners: readonly Listener[]): void {
+  const used = new Set<number>();
+  for (const l of listeners) if (l.spec.bind.id !== undefined) used.add(l.spec.bind.id);
+  let next = 1;
+  for (const l of listeners) {
+    if (l.spec.bind.id !== undefined) {
+      l.luid = l.spec.bind.id;
+      continue;
+    }
+    while (used.has(next)) next++;
+    l.luid = next++;
+  }
+}
+
+/**
  * Builds the runtime of a configuration. Problems the parser should already
  * have rejected (a missing backend...) are reported as diagnostics rather
  * than thrown, so `-c` and startup print them in haproxy's form.
@@ -316,6 +349,26 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
   const diag = new Diagnostics();
   const runtime = new Runtime(model, opts.reporter ?? stderrReporter());
   const hooks = opts.hooks ?? {};
+  // Compile environments of the sample engine, one per proxy (named ACLs are cached per environment).
+  const patternCache = new Map<string, unknown>();
+  const envs = new Map<ProxyConfig, CompileEnv>();
+  const envOf = (p: ProxyConfig): CompileEnv => {
+    let env = envs.get(p);
+    if (env === undefined) {
+      const entry = runtime.proxies.find((e) => e.config === p);
+      env = {
+        frontend: entry?.frontend,
+        backend: entry?.backend,
+        findBackend: (n) => runtime.backends.get(n),
+        findFrontend: (n) => runtime.frontends.find((f) => f.name === n),
+        stopping: () => !runtime.gate.open,
+        patternCache,
+      };
+      envs.set(p, env);
+    }
+    return env;
+  };
+  const report: CompileReporter = (code, message, place) => diag.warning(code, message, place);
 
   for (const p of model.proxies) {
     if (p.cap.defaults) continue;
@@ -337,15 +390,28 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
       let cond: StreamPredicate | undefined;
       if (r.cond !== undefined) {
         cond = hooks.compileCondition?.(r.cond, p);
+        if (cond === undefined && p.mode !== 'http') {
+          // proxy.c process_switching_rules(): evaluated with SMP_OPT_FINAL.
+          const fn = compileRuleCondition(r.cond, envOf(p), `'use_backend ${r.name}'`, r.place, report);
+          cond = (ctx) => fn(ctx) === 'true';
+        }
         if (cond === undefined) {
-          diag.warning('RT_CONDITION_NOT_EVALUATED', `${fe.typeLabel} '${p.name}': 'use_backend ${r.name}' has a condition that cannot be evaluated yet; the rule never matches.`, r.place);
+          // mode http: src/http/rules.ts compiles and runs the switching rules itself.
+          if (p.mode !== 'http')
+            diag.warning('RT_CONDITION_NOT_EVALUATED', `${fe.typeLabel} '${p.name}': 'use_backend ${r.name}' has a condition that cannot be evaluated yet; the rule never matches.`, r.place);
           cond = () => false;
         }
       }
       if (r.dynamic !== undefined) {
-        const name = hooks.compileName?.(r.dynamic, p);
+        let name = hooks.compileName?.(r.dynamic, p);
+        if (name === undefined && p.mode !== 'http') {
+          const c = compileLogFormat(r.dynamic, envOf(p));
+          if (c.ok) name = c.fn;
+        }
         if (name === undefined) {
-          diag.warning('RT_DYNAMIC_NAME_NOT_EVALUATED', `${fe.typeLabel} '${p.name}': dynamic 'use_backend ${r.name}' cannot be evaluated yet; 'default_backend' applies.`, r.place);
+          // mode http: src/http/rules.ts compiles and runs the switching rules itself.
+          if (p.mode !== 'http')
+            diag.warning('RT_DYNAMIC_NAME_NOT_EVALUATED', `${fe.typeLabel} '${p.name}': dynamic 'use_backend ${r.name}' cannot be evaluated yet; 'default_backend' applies.`, r.place);
           return { cond, backend: undefined, name: () => '' };
         }
         return { cond, backend: undefined, name };
@@ -368,6 +434,14 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
     for (const b of p.binds) {
       for (const spec of expandBind(b)) fe.listeners.push(new Listener(spec, runtime.gate, fe.slots, fe.accept));
     }
+    assignListenerIds(fe.listeners);
+  }
+
+  // Layer-4 rules, once every frontend and backend exists (fetch arguments may name any of them).
+  for (const entry of runtime.proxies) {
+    if (entry.config.mode === 'http') continue;
+    if (entry.frontend !== undefined) entry.frontend.l4 = compileFrontendL4(entry.config, model, envOf(entry.config), report);
+    if (entry.backend !== undefined) entry.backend.l4 = compileBackendL4(entry.config, entry.backend.servers, model, envOf(entry.config), report);
   }
 
   for (const entry of runtime.proxies) {

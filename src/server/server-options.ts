@@ -61,7 +61,6 @@ export interface ServerOption {
 const TLS = 'lands with TLS';
 const CHECKS = 'lands with health checks beyond TCP connect';
 const AGENT = 'lands with agent checks';
-const PROXY_PROTO = 'lands with the PROXY protocol';
 const POOL = 'lands with connection pooling';
 const SOCKOPT = 'needs socket options Node does not expose, see docs/bind-options.md';
 const RESOLVERS = 'lands with DNS resolvers';
@@ -70,6 +69,13 @@ const err = (error: string, more: Omit<ServerOptionResult, 'error'> = {}): Serve
 
 function flag(name: string, apply: (s: ServerOptions) => void, pending?: string, defaultOk = true): ServerOption {
   return { name, skip: 0, defaultOk, pending, parse: (c) => void apply(c.srv) };
+}
+
+/** A new options list with `more` added (the model's lists are shared with default-server copies). */
+function withOptions(list: readonly string[] | undefined, more: readonly string[]): string[] {
+  const out = [...(list ?? [])];
+  for (const o of more) if (!out.includes(o)) out.push(o);
+  return out;
 }
 
 function tls(c: ServerOptionContext, patch: Partial<ServerTlsOptions>): void {
@@ -202,7 +208,7 @@ function parseSource(c: ServerOptionContext): ServerOptionResult | undefined {
 export const serverOptions: readonly ServerOption[] = [
   // check.c
   {
-    name: 'addr', skip: 1, defaultOk: true, pending: CHECKS,
+    name: 'addr', skip: 1, defaultOk: true,
     parse: (c) => {
       if (c.arg === '') return err(`'addr' expects <ipv4|ipv6> as argument.`);
       const a = parseAddress(c.arg, { purpose: 'check' });
@@ -212,7 +218,7 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'agent-addr', skip: 1, defaultOk: true, pending: AGENT,
+    name: 'agent-addr', skip: 1, defaultOk: true,
     parse: (c) => {
       if (c.arg === '') return err(`'agent-addr' expects an address as argument.`);
       const a = parseAddress(c.arg, { purpose: 'check', requirePort: false });
@@ -221,18 +227,18 @@ export const serverOptions: readonly ServerOption[] = [
       return undefined;
     },
   },
-  flag('agent-check', (s) => void (s.agentCheck = true), AGENT),
-  { name: 'agent-inter', skip: 1, defaultOk: true, pending: AGENT, parse: (c) => checkDelay(c, (v) => void (c.srv.agentInter = v)) },
+  flag('agent-check', (s) => void (s.agentCheck = true)),
+  { name: 'agent-inter', skip: 1, defaultOk: true, parse: (c) => checkDelay(c, (v) => void (c.srv.agentInter = v)) },
   {
-    name: 'agent-port', skip: 1, defaultOk: true, pending: AGENT,
+    name: 'agent-port', skip: 1, defaultOk: true,
     parse: (c) => needValue(c, 'a port number') ?? void (c.srv.agentPort = cAtoi(c.arg)),
   },
   {
-    name: 'agent-send', skip: 1, defaultOk: true, pending: AGENT,
+    name: 'agent-send', skip: 1, defaultOk: true,
     parse: (c) => needValue(c, 'a string') ?? void (c.srv.agentSend = c.arg),
   },
   flag('check', (s) => void (s.check = true)),
-  flag('check-send-proxy', (s) => void (s.checkSendProxy = true), CHECKS),
+  flag('check-send-proxy', (s) => void (s.checkSendProxy = true)),
   flag('check-via-socks4', (s) => void (s.checkViaSocks4 = true), CHECKS),
   { name: 'downinter', skip: 1, defaultOk: true, parse: (c) => checkDelay(c, (v) => void (c.srv.downinter = v)) },
   { name: 'error-limit', skip: 1, defaultOk: true, pending: CHECKS, parse: (c) => positive(c, 'error-limit', (v) => void (c.srv.errorLimit = v)) },
@@ -392,11 +398,12 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'proxy-v2-options', skip: 1, defaultOk: true, pending: PROXY_PROTO,
+    name: 'proxy-v2-options', skip: 1, defaultOk: true,
     parse: (c) => {
       const list = c.arg.split(',');
       for (const o of list) if (!PV2_OPTIONS.includes(o)) return err(`'${o}' : proxy v2 option not implemented`);
-      c.srv.proxyV2Options = list;
+      // server.c srv_parse_proxy_v2_options(): the options are OR-ed into pp_opts.
+      c.srv.proxyV2Options = withOptions(c.srv.proxyV2Options, list);
       return undefined;
     },
   },
@@ -443,8 +450,8 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   { name: 'resolvers', skip: 1, defaultOk: true, pending: RESOLVERS, parse: (c) => void (c.srv.resolvers = c.arg) },
-  flag('send-proxy', (s) => void (s.sendProxy = 'v1'), PROXY_PROTO),
-  flag('send-proxy-v2', (s) => void (s.sendProxy = 'v2'), PROXY_PROTO),
+  flag('send-proxy', (s) => void (s.sendProxy = 'v1')),
+  flag('send-proxy-v2', (s) => void (s.sendProxy = 'v2')),
   {
     name: 'slowstart', skip: 1, defaultOk: true, pending: 'lands with slow start',
     parse: (c) => {
@@ -528,7 +535,7 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   tlsString('check-sni', 'missing SNI', 'checkSni'),
-  flag('check-ssl', (s) => void (s.checkSsl = true), TLS),
+  flag('check-ssl', (s) => void (s.checkSsl = true)),
   tlsString('ciphers', 'missing cipher suite', 'ciphers'),
   tlsString('ciphersuites', 'missing cipher suite', 'ciphersuites'),
   caLike('crl-file', 'crlFile'),
@@ -548,8 +555,10 @@ export const serverOptions: readonly ServerOption[] = [
   })),
   flag('no-tls-tickets', () => undefined, TLS),
   tlsString('npn', 'missing the comma-delimited NPN protocol suite', 'npn'),
-  flag('send-proxy-v2-ssl', (s) => void (s.sendProxy = 'v2'), PROXY_PROTO),
-  flag('send-proxy-v2-ssl-cn', (s) => void (s.sendProxy = 'v2'), PROXY_PROTO),
+  // server.c: SRV_PP_V2 plus SRV_PP_V2_SSL (and SRV_PP_V2_SSL_CN), kept as the
+  // equivalent proxy-v2-options words so that src/net/proxy-header.ts sees one list.
+  flag('send-proxy-v2-ssl', (s) => void ((s.sendProxy = 'v2'), (s.proxyV2Options = withOptions(s.proxyV2Options, ['ssl'])))),
+  flag('send-proxy-v2-ssl-cn', (s) => void ((s.sendProxy = 'v2'), (s.proxyV2Options = withOptions(s.proxyV2Options, ['ssl', 'cert-cn'])))),
   {
     name: 'sni', skip: 1, defaultOk: true, pending: TLS,
     parse: (c) => {

@@ -55,7 +55,7 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   { name: 'splice-request', cap: BOTH, httpOnly: false, table: 2, pending: 'no splicing in Node.js' },
   { name: 'splice-response', cap: BOTH, httpOnly: false, table: 2, pending: 'no splicing in Node.js' },
   { name: 'splice-auto', cap: BOTH, httpOnly: false, table: 2, pending: 'no splicing in Node.js' },
-  { name: 'accept-invalid-http-request', cap: FE, httpOnly: true, table: 2, pending: HTTP_ENGINE },
+  { name: 'accept-invalid-http-request', cap: FE, httpOnly: true, table: 2 },
   { name: 'accept-invalid-http-response', cap: BE, httpOnly: true, table: 2, pending: HTTP_ENGINE },
   { name: 'dontlog-normal', cap: FE, httpOnly: false, table: 2, pending: LOGS },
   { name: 'log-separate-errors', cap: FE, httpOnly: false, table: 2, pending: LOGS },
@@ -143,7 +143,7 @@ export function parseOptionLine(ctx: LineContext, p: ProxyConfig, words: readonl
       p.httpConnectionMode = mode;
       for (const other of Object.keys(HTTP_MODES)) p.options.delete(other);
       record(ctx, p, name, kwm);
-      if (mode !== 'keep-alive') ctx.notEnforced(`'option ${name}' (${HTTP_ENGINE})`);
+      // All three modes are run by src/http/stream.ts (connMode()).
       return;
     }
     if (kwm === 'no') {
@@ -255,7 +255,8 @@ const CHECK_OPTIONS = ['httpchk', 'ssl-hello-chk', 'smtpchk', 'pgsql-check', 're
 function setCheckKind(ctx: LineContext, p: ProxyConfig, name: string, args: readonly string[]): void {
   for (const o of CHECK_OPTIONS) p.options.delete(o);
   record(ctx, p, name, 'std', args);
-  if (name !== 'tcp-check') ctx.notEnforced(`'option ${name}' (lands with health checks)`);
+  // src/server/checks/ runs every kind but the SPOP one (it runs as a plain connect check).
+  if (name === 'spop-check') ctx.notEnforced(`'option ${name}' (lands with SPOE)`);
 }
 
 function parseHttpchk(ctx: LineContext, p: ProxyConfig, words: readonly string[]): void {
@@ -387,8 +388,8 @@ function parseAddressHeaderOption(kind: 'forwardfor' | 'originalto'): OptionPars
     const setting = { header, except, ifNone, place: ctx.place };
     if (kind === 'forwardfor') p.forwardFor = setting;
     else p.originalTo = setting;
+    // Added by src/http/forwardfor.ts in the HTTP stream.
     record(ctx, p, kind, 'std', words.slice(2));
-    ctx.notEnforced(`'option ${kind}' (${HTTP_ENGINE})`);
   };
 }
 

@@ -82,7 +82,7 @@ globalKeywords.register(
   flagKw('zero-warning', true, (st) => void (st.global.zeroWarning = true)),
   flagKw('h2-workaround-bogus-websocket-clients', 'lands with HTTP/2'),
   flagKw('insecure-setuid-wanted', PROCESS),
-  flagKw('external-check', 'lands with external checks'),
+  flagKw('external-check', true),
   ...(['busy-polling', 'set-dumpable', 'insecure-fork-wanted', 'strict-limits'] as const).map(
     (name): Keyword<GlobalState> => ({
       name,

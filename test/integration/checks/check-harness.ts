@@ -22,7 +22,7 @@ export interface ScriptedServer {
 }
 
 /** A TCP (or TLS with `tlsOptions`) server running `script` for each connection. */
-export async function scripted(script: Script, tlsOptions?: tls.TlsOptions): Promise<ScriptedServer> {
+export async function scripted(script: Script, tlsOptions?: tls.TlsOptions, opts: { cut?: (index: number) => boolean } = {}): Promise<ScriptedServer> {
   const received: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   let n = 0;
@@ -42,7 +42,11 @@ export async function scripted(script: Script, tlsOptions?: tls.TlsOptions): Pro
     : net.createServer({ allowHalfOpen: true }, onConn);
   // TCP connections, TLS or not (a failed handshake never reaches the script).
   let tcp = 0;
-  server.on('connection', () => void tcp++);
+  server.on('connection', (raw: net.Socket) => {
+    // `cut`: close this TCP connection at once (before any TLS handshake).
+    const i = tcp++;
+    if (opts.cut?.(i) === true) raw.destroy();
+  });
   if (tlsOptions !== undefined) server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -96,15 +100,18 @@ export interface CheckedRuntime {
 
 /**
  * Loads `config` (it must load without alerts), builds the runtime and
- * starts its checks at once, spread as the lifecycle does.
+ * starts its checks at once, spread as the lifecycle does. `onReport` sees
+ * each line as it is reported (to count connections at that moment).
  */
-export function startChecks(config: string): CheckedRuntime {
+export function startChecks(config: string, onReport?: (line: string) => void): CheckedRuntime {
   const loaded = loadConfigText(config);
   if (loaded.alerts.length > 0) throw new Error(`configuration refused:\n${loaded.alerts.join('\n')}`);
   const lines: string[] = [];
   const reporter: Reporter = {
     report(severity, message) {
-      lines.push(`[${severity.toUpperCase()}] ${message}`);
+      const line = `[${severity.toUpperCase()}] ${message}`;
+      lines.push(line);
+      onReport?.(line);
     },
   };
   const { runtime } = buildRuntime(loaded.model, { reporter });

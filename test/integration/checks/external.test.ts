@@ -25,7 +25,8 @@ test('arguments and environment: only HAPROXY_* and PATH, the first listener of 
   const dir = mkdtempSync(join(tmpdir(), 'sy-extchk-'));
   try {
     const log = join(dir, 'log');
-    const dump = script(dir, 'dump.sh', `{ echo "ARGS: $*"; env | sort | grep -v -e '^_=' -e '^PWD=' -e '^SHLVL=' -e '^OLDPWD='; echo ---; } >> ${log}`);
+    // One file per server, written at once: the checks of s1 and s2 run concurrently.
+    const dump = script(dir, 'dump.sh', `{ echo "ARGS: $*"; env | sort | grep -v -e '^_=' -e '^PWD=' -e '^SHLVL=' -e '^OLDPWD='; } > ${log}.tmp.$$; mv ${log}.tmp.$$ ${log}.$HAPROXY_SERVER_NAME`);
     const r = startChecks(config(
       'listen li',
       '  bind 127.0.0.1:19999',
@@ -45,20 +46,19 @@ test('arguments and environment: only HAPROXY_* and PATH, the first listener of 
       '  server s3 127.0.0.1:8003 check inter 50ms',
     ));
     try {
-      await r.until(() => existsSync(log) && readFileSync(log, 'utf8').split('---').length > 2 && existsSync(`${log}.path`));
+      await r.until(() => existsSync(`${log}.s1`) && existsSync(`${log}.s2`) && existsSync(`${log}.path`));
     } finally {
       r.stop();
     }
-    const entries = readFileSync(log, 'utf8').split('---\n');
-    const li = entries.find((e) => e.includes('HAPROXY_SERVER_NAME=s1'));
-    const be = entries.find((e) => e.includes('HAPROXY_SERVER_NAME=s2'));
+    const li = readFileSync(`${log}.s1`, 'utf8');
+    const be = readFileSync(`${log}.s2`, 'utf8');
     assert.equal(li, [
       'ARGS: 127.0.0.1 19999 127.0.0.1 8001',
       'HAPROXY_PROXY_ADDR=127.0.0.1', 'HAPROXY_PROXY_ID=1', 'HAPROXY_PROXY_NAME=li', 'HAPROXY_PROXY_PORT=19999',
       'HAPROXY_SERVER_ADDR=127.0.0.1', 'HAPROXY_SERVER_CURCONN=0', 'HAPROXY_SERVER_ID=1', 'HAPROXY_SERVER_MAXCONN=7',
       'HAPROXY_SERVER_NAME=s1', 'HAPROXY_SERVER_PORT=8001', 'HAPROXY_SERVER_PROTO=tcp', 'HAPROXY_SERVER_SSL=0', 'PATH=/usr/bin:/bin', '',
     ].join('\n'));
-    assert.match(be ?? '', /^ARGS: NOT_USED NOT_USED 127\.0\.0\.1 8002\nHAPROXY_PROXY_ADDR=\nHAPROXY_PROXY_ID=2\nHAPROXY_PROXY_NAME=be\nHAPROXY_PROXY_PORT=\n.*HAPROXY_SERVER_ID=12\n/s);
+    assert.match(be, /^ARGS: NOT_USED NOT_USED 127\.0\.0\.1 8002\nHAPROXY_PROXY_ADDR=\nHAPROXY_PROXY_ID=2\nHAPROXY_PROXY_NAME=be\nHAPROXY_PROXY_PORT=\n.*HAPROXY_SERVER_ID=12\n/s);
     assert.equal(readFileSync(`${log}.path`, 'utf8'), 'PATH=[]\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -33,10 +33,13 @@ async function verdicts(option: string, scripts: Script[], n: number, extra = ''
 /** Runs `option` against a server that fails `failures` times then succeeds, until it is UP. */
 async function upLine(option: string, script: Script, rise = 2): Promise<{ lines: string[]; connections: number }> {
   const s = await scripted(script);
-  const r = startChecks(backend(option, `server s1 127.0.0.1:${s.port} check inter 40ms rise ${rise}`));
+  let connections = 0;
+  const r = startChecks(backend(option, `server s1 127.0.0.1:${s.port} check inter 40ms rise ${rise}`), (line) => {
+    if (line.includes(' is UP')) connections = s.count();
+  });
   try {
     await r.until((l) => l.some((x) => x.includes(' is UP')));
-    return { lines: masked(r.lines), connections: s.count() };
+    return { lines: masked(r.lines), connections };
   } finally {
     r.stop();
     await s.close();

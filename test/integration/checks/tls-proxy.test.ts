@@ -12,10 +12,16 @@ import { getCerts } from '../../helpers/certs.js';
 
 test('check-ssl: layer 6 passes against TLS, fails with "SSL handshake failure" or a layer 6 timeout otherwise; check-sni', async () => {
   const certs = await getCerts();
-  const snis: (string | false)[] = [];
-  const secure = await scripted((s) => {
-    snis.push((s as tls.TLSSocket).servername ?? false);
-  }, { cert: certs.rsa.cert, key: certs.rsa.key });
+  const snis: string[] = [];
+  const context = tls.createSecureContext({ cert: certs.rsa.cert, key: certs.rsa.key });
+  // The check closes right after its handshake: record the SNI while it happens.
+  const secure = await scripted(() => undefined, {
+    cert: certs.rsa.cert, key: certs.rsa.key,
+    SNICallback: (name, cb) => {
+      snis.push(name);
+      cb(null, context);
+    },
+  });
   const garbage = await scripted(onData(() => 'garbage\r\n'));
   const silent = await scripted(() => undefined);
   const r = startChecks(backend(
@@ -31,8 +37,8 @@ test('check-ssl: layer 6 passes against TLS, fails with "SSL handshake failure" 
       '[WARNING] Server be/s2 is DOWN, reason: Layer6 invalid response, info: "SSL handshake failure"',
       '[WARNING] Server be/s3 is DOWN, reason: Layer6 timeout',
     ]);
-    assert.ok(snis.includes('foo.example'));
-    assert.ok(snis.includes(false), 'no SNI without check-sni');
+    assert.ok(snis.length > 0 && snis.every((n) => n === 'foo.example'), 'only s1 sends an SNI');
+    assert.ok(secure.count() > snis.length, 's4 connects without SNI');
   } finally {
     r.stop();
     await Promise.all([secure.close(), garbage.close(), silent.close()]);
@@ -41,21 +47,24 @@ test('check-ssl: layer 6 passes against TLS, fails with "SSL handshake failure" 
 
 test('a TLS check that comes up says "Layer6 check passed"; httpchk over TLS says Layer7', async () => {
   const certs = await getCerts();
-  const secure = await scripted((s, i) => {
-    if (i === 0) s.destroy();
-    else s.on('data', () => s.end('HTTP/1.0 200 OK\r\n\r\n'));
-  }, { cert: certs.rsa.cert, key: certs.rsa.key });
-  const r = startChecks(backend(`server s1 127.0.0.1:${secure.port} check inter 40ms check-ssl verify none`));
+  // The first connection of each check is cut before the handshake: DOWN, then UP after rise.
+  const first = { cut: (i: number) => i === 0 };
+  const secure = await scripted((s) => {
+    s.on('data', () => s.end('HTTP/1.0 200 OK\r\n\r\n'));
+  }, { cert: certs.rsa.cert, key: certs.rsa.key }, first);
+  const plain = await scripted(() => undefined, { cert: certs.rsa.cert, key: certs.rsa.key }, first);
+  const r = startChecks(backend(`server s1 127.0.0.1:${plain.port} check inter 40ms check-ssl verify none`));
   const h = startChecks(backend('option httpchk', `server s1 127.0.0.1:${secure.port} check inter 40ms check-ssl verify none`));
   try {
     await r.until((l) => l.some((x) => x.includes(' is UP')));
     await h.until((l) => l.some((x) => x.includes(' is UP')));
+    assert.match(r.lines[0] ?? '', /is DOWN, reason: Layer6 invalid response, info: "SSL handshake failure"/);
     assert.match(r.lines.find((l) => l.includes(' is UP')) ?? '', /reason: Layer6 check passed, check duration/);
     assert.match(h.lines.find((l) => l.includes(' is UP')) ?? '', /reason: Layer7 check passed, code: 200, check duration/);
   } finally {
     r.stop();
     h.stop();
-    await secure.close();
+    await Promise.all([secure.close(), plain.close()]);
   }
 });
 
