@@ -2,7 +2,8 @@
  * The connection-level log lines of the layer-4 path: a connection refused
  * before it became a stream (a bad or missing PROXY header), logged as
  * haproxy's session_kill_embryonic() does, at level `info`, to the
- * frontend's `log` targets.
+ * frontend's `log` targets, when the frontend has a log format (checked
+ * with haproxy 2.6: without `option tcplog` nothing is logged).
  *
  * Only the targets that need no transport are written here: `stdout` and
  * `stderr` (`log stdout format raw local0`, the usual container setup), in
@@ -39,6 +40,9 @@ function header(t: LogTargetConfig, level: number): string {
 
 /** Writes one `info` line to the proxy's stdout/stderr log targets, truncated to each target's `len`. */
 export function connectionLog(proxy: ProxyConfig, line: string): void {
+  // session.c logs these only for a frontend that logs at all: one with a
+  // log format (`option tcplog`, `option httplog`, `log-format`...).
+  if (proxy.logFormat === undefined && proxy.errorLogFormat === undefined) return;
   for (const t of proxy.logs) {
     if (t.target.kind !== 'fd') continue;
     if (LOG_LEVELS.indexOf(t.level) < LOG_INFO) continue;

@@ -63,9 +63,19 @@ const BUILTIN_ENFORCED: Record<string, true | string> = {
   close: WAITS_TCP_RULES,
   capture: 'lands with logs',
   'track-sc': 'lands with stick tables',
-  'expect-proxy': 'lands with the PROXY protocol',
+  'expect-proxy': WAITS_TCP_RULES,
   'expect-netscaler-cip': 'lands with the NetScaler CIP protocol',
 };
+
+/**
+ * What the `mode tcp` runtime enforces (src/tcp/rules.ts, src/tcp/stream.ts).
+ * The HTTP stream does not run tcp rules yet, so in `mode http` proxies these
+ * keep their "not enforced" notice.
+ */
+const TCP_ENFORCED: ReadonlySet<string> = new Set([
+  'accept', 'reject', 'close', 'expect-proxy', 'silent-drop', 'set-var', 'set-var-fmt', 'unset-var',
+  'set-src', 'set-src-port', 'set-dst', 'set-dst-port',
+]);
 
 function findAction(ruleset: TcpRuleSet, word: string): ActionSpec | undefined {
   for (const k of LISTED[ruleset]) {
@@ -117,6 +127,7 @@ export function buildTcpRule(ctx: LineContext, proxy: ProxyConfig, ruleset: TcpR
     if (parsed !== undefined && p.error === undefined && parsed.final === undefined && spec.final === true) parsed = { ...parsed, final: true };
   }
   if (parsed === undefined || p.error !== undefined) return { ok: false, message: p.error?.message ?? 'invalid action' };
+  if (TCP_ENFORCED.has(name) && proxy.mode !== 'http') enforced = true;
 
   const argsEnd = p.pos;
   let cond: Condition | undefined;
@@ -176,7 +187,8 @@ function parseInspectDelay(ctx: LineContext, proxy: ProxyConfig, words: string[]
     return;
   }
   proxy.directives.push({ keyword: words[0] ?? '', args: ['inspect-delay', String(t.value)], place: ctx.place });
-  ctx.notEnforced(`'${words[0]} inspect-delay' (${WAITS_TCP_RULES})`);
+  // Enforced by src/tcp/inspect.ts in mode tcp; the HTTP stream does not run tcp rules yet.
+  if (proxy.mode === 'http') ctx.notEnforced(`'${words[0]} inspect-delay' (${WAITS_TCP_RULES})`);
 }
 
 proxyKeywords.register({

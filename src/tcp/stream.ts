@@ -16,6 +16,17 @@
  * established) is refreshed by reads from that side and by writes to it
  * (stconn.c: sc_notify, without `option independent-streams`), and is not
  * armed while that side is paused because the other one is full.
+ *
+ * Layer 4 (src/tcp/l4.ts), only for proxies that have something to do there:
+ * `tcp-request connection` rules at accept, then the PROXY header
+ * (`accept-proxy`, `expect-proxy layer4`), `tcp-request session` rules,
+ * `tcp-request content` rules of the frontend while inspecting the first
+ * bytes (src/tcp/inspect.ts), backend selection, the backend's content
+ * rules, `use-server`, `persist rdp-cookie`, then the connection, whose
+ * first bytes are the PROXY header the server asked for and the inspected
+ * bytes; `tcp-response content` rules inspect the server's first bytes. A
+ * stream of a proxy without any of that never allocates the sample context
+ * nor an inspection buffer.
  */
 import type net from 'node:net';
 import type { Listener } from '../net/listener.js';
@@ -23,13 +34,21 @@ import { openConnection } from '../net/connect.js';
 import type { Server, Waiter } from '../server/server.js';
 import type { PickContext } from '../lb/registry.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
+import { StreamContext } from '../proxy/stream-context.js';
+import { embryonicLogLine, failure, headerEffects, PROXY_FC_ERR, receiveProxyHeader, type ReceivedProxyHeader } from '../net/proxy-header.js';
+import type { BackendL4, FrontendL4 } from './l4.js';
+import { rdpCookieFetch } from './l4.js';
+import { Inspection, PayloadBuffer } from './inspect.js';
+import { CLOSE, DROP, evalTcpRules, REJECT, WAIT } from './rules.js';
+import { rdpPersistServer } from './rdp-persist.js';
+import { connectionLog } from './conn-log.js';
 
 /** Where a stream is (for logs: the second termination flag). */
-export type StreamState = 'init' | 'queued' | 'turnaround' | 'connecting' | 'established' | 'closed';
+export type StreamState = 'init' | 'proxy' | 'inspect' | 'queued' | 'turnaround' | 'connecting' | 'established' | 'closed';
 
 /** haproxy's "state at end" letters: R request, Q queue, C connect, D data. */
 const STATE_LETTER: Record<StreamState, string> = {
-  init: 'R', queued: 'Q', turnaround: 'C', connecting: 'C', established: 'D', closed: 'D',
+  init: 'R', proxy: 'R', inspect: 'R', queued: 'Q', turnaround: 'C', connecting: 'C', established: 'D', closed: 'D',
 };
 
 const clock = (): number => performance.now();
@@ -78,6 +97,18 @@ export class TcpStream implements Waiter, PickContext {
   private cliClosed = false;
   private srvClosed = true;
   private finished = false;
+  /** The sample context, created on first use (layer-4 rules, PROXY headers). */
+  ctx: StreamContext | undefined;
+  /** Client bytes read before the server connection (inspection, after a PROXY header): sent first. */
+  private reqPayload: PayloadBuffer | undefined;
+  /** The running request or response inspection. */
+  private inspection: Inspection | undefined;
+  private inspectingBackend = false;
+  private inspectListening = false;
+  private resInspection: Inspection | undefined;
+  /** A server chosen by `use-server` or RDP persistence (SF_ASSIGNED | SF_DIRECT). */
+  private forced: Server | undefined;
+  private forcePersist = false;
 
   constructor(runtime: Runtime, fe: Frontend, listener: Listener, cli: net.Socket) {
     this.runtime = runtime;
@@ -95,7 +126,22 @@ export class TcpStream implements Waiter, PickContext {
     if (this.fe.counters.curConns > this.fe.counters.maxConns) this.fe.counters.maxConns = this.fe.counters.curConns;
     this.cli.on('error', this.onCliError);
     this.cli.on('close', this.onCliClose);
-    const be = this.fe.selectBackend(this);
+    const l4 = this.fe.l4;
+    if (l4 !== undefined) {
+      this.startL4(l4);
+      return;
+    }
+    this.route();
+  }
+
+  /** The sample context, created on first use. */
+  get context(): StreamContext {
+    return (this.ctx ??= new StreamContext(this));
+  }
+
+  /** proxy.c process_switching_rules(), then the backend's layer-4 steps. */
+  private route(): void {
+    const be = this.fe.selectBackend(this.ctx);
     if (be === undefined) {
       this.refuse('R');
       return;
@@ -104,13 +150,256 @@ export class TcpStream implements Waiter, PickContext {
     be.counters.cumConns++;
     be.counters.curConns++;
     if (be.counters.curConns > be.counters.maxConns) be.counters.maxConns = be.counters.curConns;
+    const bl4 = be.l4;
+    if (bl4 === undefined) {
+      this.assign();
+      return;
+    }
+    if (bl4.content.length > 0 && be.config !== this.fe.config) {
+      // AN_REQ_INSPECT_BE: the backend's own content rules and inspect delay.
+      this.inspectingBackend = true;
+      this.inspect(new Inspection(bl4.content, bl4.inspectDelay, (this.reqPayload ??= new PayloadBuffer()), false));
+      return;
+    }
+    this.serverRules(bl4);
+  }
+
+  // ---- layer 4: connection and session rules, PROXY header -----------------
+
+  /** session.c session_accept_fd(): connection rules, then the PROXY header, then session rules. */
+  private startL4(l4: FrontendL4): void {
+    const ctx = this.context;
+    if (l4.connection.length > 0) {
+      const v = evalTcpRules(l4.connection, ctx);
+      if (v === REJECT || v === DROP) {
+        this.rejectConnection(true);
+        return;
+      }
+    }
+    if (this.listener.spec.bind.acceptProxy || ctx.expectProxy) {
+      this.state = 'proxy';
+      this.cli.on('data', this.onProxyData);
+      this.cli.on('end', this.onProxyEnd);
+      this.cli.resume();
+      // The handshake is bounded by `timeout client` (session.c: PP_TIMEOUT).
+      const t = this.fe.timeouts.client;
+      if (t !== undefined) this.armAt(this.tAccept + t);
+      return;
+    }
+    this.afterHandshake(l4);
+  }
+
+  /**
+   * A rejected or dropped connection or session. session_accept_fd() sets
+   * SO_LINGER 0 for connection rules and silent-drop: a reset. A session
+   * rule just closes the socket, which the kernel turns into a reset when
+   * client bytes are still unread, a FIN otherwise; closing the unread,
+   * paused socket here does exactly the same.
+   */
+  private rejectConnection(reset: boolean): void {
+    if (this.termCause === '-') this.setTerm('P', 'R');
+    this.state = 'closed';
+    this.disarm();
+    if (reset || this.reqPayload !== undefined) this.cli.resetAndDestroy();
+    else this.cli.destroy();
+  }
+
+  private readonly onProxyData = (chunk: Buffer): void => {
+    this.stopProxyWait();
+    this.bytesIn += chunk.length;
+    const r = receiveProxyHeader(chunk);
+    if (!r.ok) {
+      this.proxyFailed(r, true);
+      return;
+    }
+    const ctx = this.context;
+    const fx = headerEffects(r.header);
+    if (fx.src !== undefined) ctx.setSrc(fx.src);
+    if (fx.dst !== undefined) ctx.setDst(fx.dst);
+    ctx.proxyProtocol = fx.info;
+    this.bytesIn -= r.length;
+    if (chunk.length > r.length) (this.reqPayload ??= new PayloadBuffer()).push(chunk.subarray(r.length));
+    this.afterHandshake(this.fe.l4!);
+  };
+
+  private readonly onProxyEnd = (): void => {
+    this.stopProxyWait();
+    this.cliReadDone = true;
+    this.proxyFailed(failure('PP_EMPTY'), false);
+  };
+
+  private stopProxyWait(): void {
+    this.cli.removeListener('data', this.onProxyData);
+    this.cli.removeListener('end', this.onProxyEnd);
+    this.cli.pause();
+  }
+
+  /**
+   * session.c session_kill_embryonic(): the error is logged and the
+   * connection closed. haproxy only peeked at the bytes, so closing a socket
+   * that received some sends a reset; an empty one gets a FIN.
+   */
+  private proxyFailed(r: ReceivedProxyHeader, reset: boolean): void {
+    if (r.ok) return;
+    const ctx = this.context;
+    ctx.fcErr = PROXY_FC_ERR[r.code];
+    const l = this.listener;
+    connectionLog(this.fe.config, embryonicLogLine(
+      { address: this.cli.remoteAddress, port: this.cli.remotePort },
+      this.acceptDate, this.fe.name, { name: l.spec.bind.name, luid: l.luid }, r.reason,
+    ));
+    if (this.termCause === '-') this.setTerm('C', 'R');
+    if (reset) {
+      this.state = 'closed';
+      this.disarm();
+      this.cli.resetAndDestroy();
+    } else {
+      this.closeClient();
+    }
+  }
+
+  /** session.c conn_complete_session(): session rules, then the stream's content inspection. */
+  private afterHandshake(l4: FrontendL4): void {
+    this.state = 'init';
+    const ctx = this.context;
+    if (l4.session.length > 0) {
+      const v = evalTcpRules(l4.session, ctx);
+      if (v === REJECT || v === DROP) {
+        this.rejectConnection(v === DROP);
+        return;
+      }
+    }
+    if (l4.content.length > 0) {
+      this.inspect(new Inspection(l4.content, l4.inspectDelay, (this.reqPayload ??= new PayloadBuffer()), false));
+      return;
+    }
+    this.route();
+  }
+
+  // ---- layer 4: content inspection -----------------------------------------
+
+  /** Starts evaluating content rules on the client's first bytes (tcp_inspect_request()). */
+  private inspect(insp: Inspection): void {
+    this.inspection = insp;
+    this.state = 'inspect';
+    if (!this.inspectListening) {
+      this.inspectListening = true;
+      this.cli.on('data', this.onInspectData);
+      if (!this.cliReadDone) this.cli.on('end', this.onInspectEnd);
+    }
+    this.inspectStep(clock());
+  }
+
+  private inspectStep(now: number): void {
+    const insp = this.inspection!;
+    const v = insp.evaluate(this.context, now, this.cliReadDone);
+    if (v === WAIT) {
+      if (!this.cliReadDone && !insp.payload.full) this.cli.resume();
+      this.armInspect(insp);
+      return;
+    }
+    this.inspection = undefined;
+    this.cli.pause();
+    if (v === REJECT || v === DROP) this.stopInspectListening();
+    if (v === REJECT) {
+      // tcp_rules.c "reject": PR flags, the client gets a FIN.
+      this.setTerm('P', 'R');
+      this.closeClient();
+      return;
+    }
+    if (v === DROP) {
+      this.setTerm('P', 'R');
+      this.state = 'closed';
+      this.disarm();
+      this.cli.resetAndDestroy();
+      return;
+    }
+    this.state = 'init';
+    this.disarm();
+    if (this.inspectingBackend) {
+      this.inspectingBackend = false;
+      this.serverRules(this.be!.l4!);
+    } else {
+      this.route();
+    }
+  }
+
+  private stopInspectListening(): void {
+    if (!this.inspectListening) return;
+    this.inspectListening = false;
+    this.cli.removeListener('data', this.onInspectData);
+    this.cli.removeListener('end', this.onInspectEnd);
+  }
+
+  /** The nearest of the inspect delay and `timeout client` (cR when the client is silent). */
+  private armInspect(insp: Inspection): void {
+    let d = insp.deadline >= 0 ? insp.deadline : Infinity;
+    const t = this.fe.timeouts.client;
+    if (t !== undefined && !this.cliReadDone) d = Math.min(d, this.cliLast + t);
+    if (d === Infinity) this.disarm();
+    else this.armAt(d);
+  }
+
+  private readonly onInspectData = (chunk: Buffer): void => {
+    this.bytesIn += chunk.length;
+    this.cliLast = clock();
+    const p = (this.reqPayload ??= new PayloadBuffer());
+    p.push(chunk);
+    if (this.inspection !== undefined) this.inspectStep(this.cliLast);
+    else this.cli.pause();
+  };
+
+  private readonly onInspectEnd = (): void => {
+    this.cliReadDone = true;
+    if (this.inspection !== undefined) this.inspectStep(clock());
+  };
+
+  // ---- layer 4: server rules and persistence -------------------------------
+
+  /**
+   * proxy.c persist rules, stream.c process_server_rules() (`use-server`),
+   * then tcp_persist_rdp_cookie(); each may pick the server directly.
+   */
+  private serverRules(bl4: BackendL4): void {
+    const ctx = this.context;
+    for (const r of bl4.persistRules) {
+      if (r.cond(ctx) === 'true') {
+        if (r.force) this.forcePersist = true;
+        break;
+      }
+    }
+    for (const r of bl4.serverRules) {
+      if (r.cond(ctx) !== 'true') continue;
+      const s = r.server;
+      // "if the server is not UP, let's go on with next rules just in case another one is suited"
+      if (s.state === 'UP' || bl4.persistDown || this.forcePersist) {
+        this.forced = s;
+        break;
+      }
+    }
+    if (this.forced === undefined && bl4.rdpCookie !== undefined && this.reqPayload !== undefined) {
+      ctx.req = this.reqPayload;
+      this.forced = rdpPersistServer(bl4.rdpCookie, ctx, this.be!.servers, bl4.persistDown);
+    }
     this.assign();
+  }
+
+  /** PickContext for `balance rdp-cookie(<name>)`: the cookie in the bytes inspected so far. */
+  rdpCookie(name: string): string | undefined {
+    const p = this.reqPayload;
+    if (p === undefined || p.len === 0) return undefined;
+    const f = rdpCookieFetch(name);
+    if (f === undefined) return undefined;
+    const ctx = this.context;
+    ctx.req = p;
+    const r = f(ctx);
+    return r !== undefined && typeof r === 'object' && r.type === 'str' ? r.value : undefined;
   }
 
   /** backend.c: assign_server_and_queue(). */
   private assign(): void {
     const be = this.be!;
-    const s = be.algorithm.pick(this);
+    const s = this.forced ?? be.algorithm.pick(this);
     if (s === undefined) {
       if (be.activeCount + be.backupCount > 0) {
         // Every usable server is saturated: wait in the backend queue.
@@ -207,15 +496,98 @@ export class TcpStream implements Waiter, PickContext {
     this.tEstablished = now;
     this.cliLast = now;
     this.srvLast = now;
-    srv.on('data', this.onSrvData);
+    const bl4 = this.be!.l4;
+    if (bl4 !== undefined || this.reqPayload !== undefined) this.sendFirstBytes(srv, bl4);
+    if (bl4 !== undefined && bl4.response.length > 0) {
+      this.resInspection = new Inspection(bl4.response, bl4.responseDelay, new PayloadBuffer(), true);
+      srv.on('data', this.onSrvInspectData);
+    } else {
+      srv.on('data', this.onSrvData);
+    }
     srv.on('end', this.onSrvEnd);
     srv.on('drain', this.onSrvDrain);
+    this.stopInspectListening();
     cli.on('data', this.onCliData);
-    cli.on('end', this.onCliEnd);
     cli.on('drain', this.onCliDrain);
-    cli.resume();
+    if (this.cliReadDone) {
+      // The client already shut its side while we inspected: forward the FIN after the data.
+      srv.end();
+    } else {
+      cli.on('end', this.onCliEnd);
+      if (!this.srvFull) cli.resume();
+    }
+    if (this.resInspection !== undefined) {
+      this.resStep(now);
+      if (this.finished) return;
+    }
     this.rearm(now);
   };
+
+  /** The PROXY header the server asked for, then the bytes read before connecting, in one write. */
+  private sendFirstBytes(srv: net.Socket, bl4: BackendL4 | undefined): void {
+    const hdr = bl4?.headers.get(this.server!);
+    const payload = this.reqPayload;
+    this.reqPayload = undefined;
+    if (hdr === undefined && (payload === undefined || payload.size === 0)) return;
+    srv.cork();
+    if (hdr !== undefined) {
+      const ctx = this.context;
+      srv.write(hdr({ src: ctx.src, dst: ctx.dst, authority: ctx.proxyProtocol?.authority }));
+    }
+    let ok = true;
+    if (payload !== undefined) for (const c of payload.take()) ok = srv.write(c);
+    srv.uncork();
+    if (!ok) this.srvFull = true;
+  }
+
+  // ---- layer 4: response inspection (tcp_inspect_response()) ---------------
+
+  private readonly onSrvInspectData = (chunk: Buffer): void => {
+    this.bytesOut += chunk.length;
+    const t = clock();
+    this.srvLast = t;
+    const insp = this.resInspection;
+    if (insp === undefined) return;
+    insp.payload.push(chunk);
+    if (insp.payload.full) this.srv?.pause();
+    this.resStep(t);
+  };
+
+  private resStep(now: number): void {
+    const insp = this.resInspection!;
+    const v = insp.evaluate(this.context, now, this.srvReadDone);
+    if (v === WAIT) {
+      if (!this.srvReadDone && !insp.payload.full && !this.cliFull) this.srv?.resume();
+      this.rearm(now);
+      return;
+    }
+    this.resInspection = undefined;
+    const srv = this.srv!;
+    srv.removeListener('data', this.onSrvInspectData);
+    srv.on('data', this.onSrvData);
+    if (v === REJECT || v === DROP) {
+      // tcp_rules.c "reject": both sides killed, PD flags.
+      this.setTerm('P', 'D');
+      srv.resetAndDestroy();
+      if (v === DROP) this.cli.resetAndDestroy();
+      else this.cli.destroy();
+      return;
+    }
+    // ACCEPT forwards what was inspected; CLOSE also resets the server connection.
+    let ok = true;
+    for (const c of insp.payload.take()) ok = this.cli.write(c);
+    if (!ok) {
+      this.cliFull = true;
+      srv.pause();
+    }
+    if (v === CLOSE) {
+      srv.resetAndDestroy();
+      this.cli.end();
+      return;
+    }
+    if (this.srvReadDone) this.cli.end();
+    else if (!this.cliFull) srv.resume();
+  }
 
   // ---- data path -------------------------------------------------------
 
@@ -266,6 +638,10 @@ export class TcpStream implements Waiter, PickContext {
 
   private readonly onSrvEnd = (): void => {
     this.srvReadDone = true;
+    if (this.resInspection !== undefined) {
+      this.resStep(clock());
+      return;
+    }
     this.cli.end();
     this.rearm(clock());
   };
@@ -273,6 +649,11 @@ export class TcpStream implements Waiter, PickContext {
   // ---- errors and closes -----------------------------------------------
 
   private readonly onCliError = (): void => {
+    if (this.state === 'proxy') {
+      this.stopProxyWait();
+      this.proxyFailed(failure('PP_ABORT'), false);
+      return;
+    }
     if (this.termCause === '-') this.setTerm('C');
   };
 
@@ -339,6 +720,7 @@ export class TcpStream implements Waiter, PickContext {
     const delayed = !redispatch || be.algorithm.kind !== 'rr' || be.activeCount <= 1;
     if (redispatch) {
       this.avoid = s;
+      this.forced = undefined;
       this.releaseServer();
     } else {
       this.avoid = s;
@@ -438,6 +820,8 @@ export class TcpStream implements Waiter, PickContext {
     const srvArmed = this.srvFull || (!this.srvReadDone && !this.cliFull);
     if (t.cli !== undefined && cliArmed) d = Math.min(d, this.cliLast + t.cli);
     if (t.srv !== undefined && srvArmed) d = Math.min(d, this.srvLast + t.srv);
+    const ri = this.resInspection;
+    if (ri !== undefined && ri.deadline >= 0) d = Math.min(d, ri.deadline);
     return d;
   }
 
@@ -446,6 +830,22 @@ export class TcpStream implements Waiter, PickContext {
     if (this.finished) return;
     const now = clock();
     switch (this.state) {
+      case 'proxy':
+        this.stopProxyWait();
+        this.proxyFailed(failure('PP_TIMEOUT'), false);
+        return;
+      case 'inspect': {
+        const t = this.fe.timeouts.client;
+        if (t !== undefined && !this.cliReadDone && now + 1 >= this.cliLast + t) {
+          // configuration.txt §4.2 "timeout client": cR.
+          this.setTerm('c', 'R');
+          this.stopInspectListening();
+          this.closeClient();
+          return;
+        }
+        this.inspectStep(now);
+        return;
+      }
       case 'queued':
         this.queueTimeout();
         return;
@@ -457,6 +857,14 @@ export class TcpStream implements Waiter, PickContext {
         this.retry();
         return;
       case 'established': {
+        const ri = this.resInspection;
+        if (ri !== undefined && ri.deadline >= 0 && now + 1 >= ri.deadline) {
+          this.resStep(now);
+          if (this.resInspection === undefined) {
+            if (!this.finished) this.rearm(now);
+            return;
+          }
+        }
         const t = this.sideTimeouts();
         const cliArmed = this.cliFull || (!this.cliReadDone && !this.srvFull);
         const srvArmed = this.srvFull || (!this.srvReadDone && !this.cliFull);
