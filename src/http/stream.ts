@@ -23,7 +23,6 @@
  */
 import type net from 'node:net';
 import type { Listener } from '../net/listener.js';
-import { openConnection } from '../net/connect.js';
 import type { Server, Waiter } from '../server/server.js';
 import type { PickContext } from '../lb/registry.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
@@ -40,27 +39,16 @@ import {
   MSG_SWITCHING,
   MSG_VER_11,
 } from './h1-head.js';
-import { CHUNK_END, chunkHeader, cleanConnectionValue, LAST_CHUNK, writeCanonical, writeHead, writeLastChunk } from './h1-writer.js';
-import { rawErrorMessage, renderedErrorMessage, type DefaultErrorStatus } from './default-errors.js';
-import { addressHeaderFor } from './forwardfor.js';
-import { releaseIdle, takeIdle } from './server-pool.js';
-import { httpProxyOf, type HttpProxy, type RuleOutcome } from './rules.js';
+import { CHUNK_END, chunkHeader, LAST_CHUNK, writeHead, writeLastChunk } from './h1-writer.js';
+import { releaseIdle } from './server-pool.js';
+import { httpProxyOf, type HttpProxy } from './rules.js';
 import type { HttpMessageSlot } from './http-fetches.js';
+import { buildReqHead, buildResHead } from './stream-heads.js';
+import { answer, errorReply, requestError, responseError, sendReply } from './stream-replies.js';
+import { assignServer, detachSrv, grantServer, onServerClose, onServerEnd, onServerError, releaseServer } from './stream-server.js';
+import { CLOSING, clock, CONNECT, connMode, DONE, FORWARD, MODE_CLO, MODE_KAL, TUNNEL, WAIT_REQ } from './stream-state.js';
+import { armForward, armIn, armWait, resetTimer, timerFired } from './stream-timers.js';
 import './http-fetches.js';
-
-const WAIT_REQ = 0;
-const CONNECT = 1;
-const FORWARD = 2;
-const TUNNEL = 3;
-const CLOSING = 4;
-const DONE = 5;
-
-/** Connection modes (configuration.txt §4 "option http-keep-alive" and friends). */
-const MODE_KAL = 0;
-const MODE_SCL = 1;
-const MODE_CLO = 2;
-
-const clock = (): number => performance.now();
 
 /** Request parser events: the stream's own methods, bound once. */
 class ReqEvents implements H1Events {
@@ -98,17 +86,12 @@ class ResEvents implements H1Events {
   }
 }
 
-function connMode(fe: Frontend, be: Backend | undefined): number {
-  // configuration.txt §4 "option httpclose": the frontend or the backend may set it;
-  // the most restrictive of both wins (http_ana.c http_adjust_conn_mode).
-  const f = fe.config.options;
-  const b = be?.config.options;
-  if (f.get('httpclose') === true || b?.get('httpclose') === true) return MODE_CLO;
-  if (f.get('http-server-close') === true || b?.get('http-server-close') === true) return MODE_SCL;
-  return MODE_KAL;
-}
-
-/** One `mode http` client connection and its successive transactions. */
+/**
+ * One `mode http` client connection and its successive transactions.
+ * State not marked `private` is shared with the helpers in
+ * stream-server.ts, stream-replies.ts, stream-heads.ts and stream-timers.ts
+ * (plain functions taking the stream); it is not an API for other modules.
+ */
 export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessageSlot {
   queueSeq = 0;
   queued = false;
@@ -133,25 +116,25 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   /** Transactions processed on this connection. */
   txCount = 0;
 
-  private readonly hp: HttpProxy;
+  readonly hp: HttpProxy;
   private readonly reqParser: H1Parser;
-  private readonly resParser: H1Parser;
+  readonly resParser: H1Parser;
   private readonly vars_ = new StreamVars();
-  private phase = WAIT_REQ;
-  private cliBuf: Buffer | undefined;
+  phase = WAIT_REQ;
+  cliBuf: Buffer | undefined;
   private cliPos = 0;
-  private srvBuf: Buffer | undefined;
+  srvBuf: Buffer | undefined;
   private srvPos = 0;
-  private cliFull = false;
-  private srvFull = false;
-  private cliEnded = false;
+  cliFull = false;
+  srvFull = false;
+  cliEnded = false;
   private cliClosed = false;
-  private finished = false;
-  private timer: NodeJS.Timeout | undefined;
-  private deadline = Infinity;
-  private cliLast: number;
-  private srvLast = 0;
-  private waitStart: number;
+  finished = false;
+  timer: NodeJS.Timeout | undefined;
+  deadline = Infinity;
+  cliLast: number;
+  srvLast = 0;
+  waitStart: number;
 
   // ---- the current transaction
   reqHead: H1Head | undefined;
@@ -161,20 +144,20 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   reqTrailers: Buffer | undefined;
   resTrailers: Buffer | undefined;
   private pendingHead: Buffer | undefined;
-  private reqChunkedOut = false;
+  reqChunkedOut = false;
   private resChunkedOut = false;
-  private reqDone = false;
-  private resDone = false;
-  private resStarted = false;
+  reqDone = false;
+  resDone = false;
+  resStarted = false;
   private mode = MODE_KAL;
-  private cliKeep = true;
-  private srvKeep = true;
+  cliKeep = true;
+  srvKeep = true;
   private reqFlags = 0;
-  private reqMajor11 = false;
-  private retries = 0;
-  private reused = false;
-  private srvConnected = false;
-  private upgrade = false;
+  reqMajor11 = false;
+  retries = 0;
+  reused = false;
+  srvConnected = false;
+  upgrade = false;
 
   constructor(runtime: Runtime, fe: Frontend, listener: Listener, cli: net.Socket) {
     this.runtime = runtime;
@@ -252,7 +235,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     cli.on('error', noop);
     cli.on('close', this.onCliClose);
     cli.resume();
-    this.armWait();
+    armWait(this);
   }
 
   // ---- client side -------------------------------------------------------
@@ -303,7 +286,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       this.flushReqChunks();
       this.cli.uncork();
       if (n < 0) {
-        this.requestError(p.error?.status ?? 400);
+        requestError(this, p.error?.status ?? 400);
         return;
       }
       this.cliPos += n;
@@ -335,14 +318,14 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.reqMajor11 = (head.flags & MSG_VER_11) !== 0;
     this.upgrade = head.wantsUpgrade;
     this.phase = CONNECT;
-    this.resetTimer();
+    resetTimer(this);
 
     // http-request rules of the frontend, switching, then the backend's (http_ana.c).
     let out = this.hp.request(this);
-    if (out !== undefined && this.answer(out)) return;
+    if (out !== undefined && answer(this, out)) return;
     const be = this.hp.selectBackend(this);
     if (be === undefined) {
-      this.errorReply(503);
+      errorReply(this, 503);
       return;
     }
     this.be = be;
@@ -353,120 +336,33 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     // A listen section is both: its rules run once.
     if (be.config !== this.fe.config) {
       out = bhp.request(this);
-      if (out !== undefined && this.answer(out)) return;
+      if (out !== undefined && answer(this, out)) return;
     }
     this.mode = connMode(this.fe, be);
     this.cliKeep = head.keepAlive && this.mode !== MODE_CLO && !this.cliEnded;
     this.srvKeep = this.mode === MODE_KAL;
-    this.pendingHead = this.buildReqHead(head, bhp);
-    this.assign();
+    this.pendingHead = buildReqHead(this, head, bhp);
+    assignServer(this);
   }
 
-  /** Serializes the request head for the server, with the forwarding headers and connection mode. */
-  private buildReqHead(head: H1Head, bhp: HttpProxy): Buffer {
-    const add: Array<readonly [string, string]> = [];
-    const canon = this.reqCanon;
-    const has = canon === undefined ? undefined : (n: string): boolean => canon.headers.some(([k]) => k.toLowerCase() === n);
-    const xff = addressHeaderFor(this.hp.forwardFor ?? bhp.forwardFor, this.cli.remoteAddress, head, has);
-    if (xff !== undefined) add.push(xff);
-    const xot = addressHeaderFor(this.hp.originalTo ?? bhp.originalTo, this.cli.localAddress, head, has);
-    if (xot !== undefined) add.push(xot);
-    // mux_h1.c h1_update_req_conn_value(): HTTP/1.0 keep-alive is explicit, HTTP/1.1 close is.
-    const kal = this.srvKeep && !this.upgrade;
-    if (kal && !this.reqMajor11) add.push(['connection', 'keep-alive']);
-    else if (!kal && this.reqMajor11 && !this.upgrade) add.push(['connection', 'close']);
-    this.reqChunkedOut = head.bodyKind === BODY_CHUNKED;
-    if (canon !== undefined) return writeCanonical(withAdded(cleanConn(canon), add));
-    return writeHead(head, add.length === 0 ? undefined : { add });
-  }
-
-  /** backend.c assign_server(): pick, queue when full, 503 when none. */
-  private assign(): void {
-    const be = this.be!;
-    const s = be.algorithm.pick(this);
-    if (s === undefined) {
-      if (be.activeCount + be.backupCount > 0) {
-        be.queue.push(this);
-        be.counters.queued++;
-        this.armIn(be.timeouts.queue ?? be.timeouts.connect);
-        return;
-      }
-      this.setTerm('S', 'C');
-      this.errorReply(503);
-      return;
-    }
-    if (!s.hasFreeSlot()) {
-      s.enqueue(this);
-      this.armIn(be.timeouts.queue ?? be.timeouts.connect);
-      return;
-    }
-    s.take();
-    this.grant(s);
-  }
-
-  /** Waiter: a slot on `server` is ours. */
+  /** Waiter: a slot on `server` is ours (stream-server.ts). */
   grant(server: Server): void {
-    if (this.finished || this.phase !== CONNECT) {
-      server.drop();
-      return;
-    }
-    this.server = server;
-    // configuration.txt §4.2 "http-reuse safe": the first request of a
-    // connection gets its own server connection, later ones may reuse idle ones.
-    if (this.srv === undefined && this.be!.config.httpReuse !== 'never' && (this.txCount > 1 || this.be!.config.httpReuse === 'always' || this.be!.config.httpReuse === 'aggressive')) {
-      const idle = takeIdle(server);
-      if (idle !== undefined) {
-        this.attachSrv(idle);
-        this.reused = true;
-        this.srvConnected = true;
-        this.startForward();
-        return;
-      }
-    }
-    this.connect();
+    grantServer(this, server);
   }
 
-  private connect(): void {
-    const be = this.be!;
-    this.reused = false;
-    this.srvConnected = false;
-    const sock = openConnection(be.connectOptionsFor(this.server!, this));
-    this.attachSrv(sock);
-    sock.once('connect', this.onSrvConnect);
-    this.armIn(be.timeouts.connect);
-  }
 
-  private attachSrv(sock: net.Socket): void {
-    this.srv = sock;
-    this.srvBuf = undefined;
-    this.srvFull = false;
-    sock.on('data', this.onSrvData);
-    sock.on('end', this.onSrvEnd);
-    sock.on('drain', this.onSrvDrain);
-    sock.on('error', this.onSrvError);
-    sock.on('close', this.onSrvClose);
-  }
-
-  private detachSrv(): net.Socket | undefined {
-    const sock = this.srv;
-    if (sock === undefined) return undefined;
-    sock.removeListener('data', this.onSrvData);
-    sock.removeListener('end', this.onSrvEnd);
-    sock.removeListener('drain', this.onSrvDrain);
-    sock.removeListener('error', this.onSrvError);
-    sock.removeListener('close', this.onSrvClose);
-    sock.removeListener('connect', this.onSrvConnect);
-    this.srv = undefined;
-    return sock;
-  }
-
-  private readonly onSrvConnect = (): void => {
+  readonly onSrvConnect = (): void => {
     this.srvConnected = true;
     this.startForward();
   };
 
+  /** Server socket handlers (stream-server.ts), bound once per connection. */
+  readonly onSrvEnd = (): void => onServerEnd(this);
+  readonly onSrvError = (): void => onServerError(this);
+  readonly onSrvClose = (): void => onServerClose(this);
+
   /** Server connection ready: head, then the body bytes already buffered. */
-  private startForward(): void {
+  startForward(): void {
     this.phase = FORWARD;
     this.srvLast = clock();
     this.resParser.reset();
@@ -474,7 +370,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     const h = this.pendingHead!;
     this.pendingHead = undefined;
     this.writeSrv(h);
-    this.armForward();
+    armForward(this);
     if (this.reqHead!.bodyKind === BODY_NONE || this.reqHead!.bodyKind === BODY_TUNNEL) {
       // The parser reports onEnd on its next feed; nothing else to forward.
     }
@@ -509,12 +405,12 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.flushReqChunks();
     if (this.reqChunkedOut) this.writeSrv(this.reqTrailers ?? LAST_CHUNK);
     if (this.resDone) this.endTransaction();
-    else if (this.phase === FORWARD) this.armForward();
+    else if (this.phase === FORWARD) armForward(this);
   }
 
   // ---- server side -------------------------------------------------------
 
-  private readonly onSrvData = (chunk: Buffer): void => {
+  readonly onSrvData = (chunk: Buffer): void => {
     this.bytesOut += chunk.length;
     this.srvLast = clock();
     if (this.phase === TUNNEL) {
@@ -539,7 +435,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       const n = p.feed(this.srvBuf, this.srvPos, this.srvBuf.length);
       if (n < 0) {
         this.flushGather();
-        this.responseError(502);
+        responseError(this, 502);
         return;
       }
       this.srvPos += n;
@@ -569,7 +465,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     if (out === undefined && this.be!.config !== this.fe.config) out = this.hp.response(this);
     if (out !== undefined && out.kind === 'reply') {
       this.srvKeep = false;
-      this.sendReply(out.bytes, out.close);
+      sendReply(this, out.bytes, out.close);
       return false;
     }
     const switching = (head.flags & MSG_SWITCHING) !== 0 || head.bodyKind === BODY_TUNNEL;
@@ -580,14 +476,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     if (head.bodyKind === BODY_UNTIL_CLOSE) this.cliKeep = false;
     this.resChunkedOut = head.bodyKind === BODY_CHUNKED;
     this.resPendLen = 0;
-    const add: Array<readonly [string, string]> = [];
-    if (!switching) {
-      // mux_h1.c h1_update_res_conn_value(): "keep-alive" for a 1.0 client
-      // kept open, "close" only on a 1.1 response (a 1.0 one implies it).
-      if (this.cliKeep && !this.reqMajor11) add.push(['connection', 'keep-alive']);
-      else if (!this.cliKeep && head.http11) add.push(['connection', 'close']);
-    }
-    const bytes = this.resCanon !== undefined ? writeCanonical(withAdded(cleanConn(this.resCanon), add)) : writeHead(head, add.length === 0 ? undefined : { add });
+    const bytes = buildResHead(this, head, switching);
     this.writeCli(bytes);
     if (switching) {
       this.enterTunnel();
@@ -640,60 +529,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       this.cliBuf = undefined;
     }
     this.cli.resume();
-    this.armForward();
-  }
-
-  private readonly onSrvEnd = (): void => {
-    if (this.phase === TUNNEL) {
-      this.cli.end();
-      return;
-    }
-    if (this.phase === FORWARD && this.resHead !== undefined && this.resHead.bodyKind === BODY_UNTIL_CLOSE && !this.resDone) {
-      this.resParser.finish();
-      return;
-    }
-    this.srvKeep = false;
-    if (this.phase === FORWARD && !this.resDone) this.responseError(502);
-  };
-
-  private readonly onSrvError = (): void => {
-    if (this.phase === CONNECT && !this.srvConnected) this.connectFailed();
-  };
-
-  private readonly onSrvClose = (): void => {
-    this.detachSrv();
-    if (this.phase === CONNECT) {
-      this.connectFailed();
-      return;
-    }
-    if (this.phase === TUNNEL) {
-      this.cli.end();
-      this.closeCli();
-      return;
-    }
-    if (this.phase === FORWARD && !this.resDone) {
-      if (this.resHead !== undefined && this.resHead.bodyKind === BODY_UNTIL_CLOSE) {
-        this.resParser.finish();
-        return;
-      }
-      this.responseError(502);
-    }
-  };
-
-  /** backend.c: retry the same server `retries` times, then 503. */
-  private connectFailed(): void {
-    this.detachSrv()?.destroy();
-    const be = this.be!;
-    if (this.retries < be.retries) {
-      this.retries++;
-      be.counters.retries++;
-      this.connect();
-      return;
-    }
-    be.counters.connectFailures++;
-    if (this.server !== undefined) this.server.counters.connectFailures++;
-    this.setTerm('S', 'C');
-    this.errorReply(503);
+    armForward(this);
   }
 
   // ---- writes and backpressure ------------------------------------------
@@ -707,7 +543,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     }
   }
 
-  private writeCli(b: Buffer): void {
+  writeCli(b: Buffer): void {
     if (this.gathering) {
       this.gather.push(b);
       this.gatherLen += b.length;
@@ -748,7 +584,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     }
   }
 
-  private readonly onSrvDrain = (): void => {
+  readonly onSrvDrain = (): void => {
     this.srvLast = clock();
     if (this.srvFull) {
       this.srvFull = false;
@@ -766,8 +602,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   // ---- transaction end ---------------------------------------------------
 
-  private endTransaction(): void {
-    const sock = this.detachSrv();
+  endTransaction(): void {
+    const sock = detachSrv(this);
     const s = this.server;
     // Bytes after the response (the server's protocol error) are dropped with the buffer.
     this.srvBuf = undefined;
@@ -775,7 +611,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       if (this.srvKeep && s !== undefined) releaseIdle(s, sock);
       else sock.destroy();
     }
-    this.releaseServer();
+    releaseServer(this);
     this.vars_.endTransaction();
     this.reqHead = undefined;
     this.resHead = undefined;
@@ -786,7 +622,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.phase = WAIT_REQ;
     this.waitStart = -1;
     this.reqParser.reset();
-    this.armWait();
+    armWait(this);
     this.cli.resume();
     // Pipelined requests: parse what is already there (outside of the current feed).
     if (this.cliBuf !== undefined) queueMicrotask(this.resumeClient);
@@ -796,112 +632,20 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     if (this.phase === WAIT_REQ) this.pumpClient();
   };
 
-  private releaseServer(): void {
-    const s = this.server;
-    this.server = undefined;
-    if (s !== undefined) s.drop();
-    const be = this.be;
-    if (be !== undefined) {
-      be.counters.curConns--;
-      this.be = undefined;
-    }
-  }
-
-  // ---- answers and errors -------------------------------------------------
-
-  /** Applies a rule outcome; true when the transaction ended there. */
-  private answer(out: RuleOutcome): boolean {
-    if (out.kind !== 'reply') return false;
-    this.sendReply(out.bytes, out.close);
-    return true;
-  }
-
-  /**
-   * Sends a locally generated response (a rule's reply or an error page),
-   * then ends the transaction. The client connection stays open when the
-   * request is complete (or has no body) and may be kept alive, as haproxy
-   * 2.6 does after a deny, a return, a redirect, a 502 or a 503; when it
-   * closes, the H1 mux writes `connection: close` into the reply
-   * (h1_update_res_conn_value), for a reply with `withConnClose`.
-   */
-  private sendReply(bytes: Buffer, close: boolean, withConnClose = true): void {
-    // withConnClose: false for replies whose head already says how the connection ends.
-    this.resStarted = true;
-    this.detachSrv()?.destroy();
-    this.releaseServer();
-    const h = this.reqHead;
-    const keep =
-      !close && h !== undefined && h.keepAlive && !this.cliEnded && connMode(this.fe, undefined) !== MODE_CLO &&
-      (this.reqDone || h.bodyKind === BODY_NONE);
-    if (!keep) {
-      this.writeCli(withConnClose ? addConnClose(bytes) : bytes);
-      this.closeCli();
-      return;
-    }
-    this.writeCli(bytes);
-    this.resDone = true;
-    this.cliKeep = true;
-    this.srvKeep = false;
-    if (this.reqDone) {
-      this.endTransaction();
-      return;
-    }
-    // The request has no body: the parser's onEnd comes on the next feed.
-    this.phase = FORWARD;
-  }
-
-  /**
-   * A generated 502/503 (http_ana.c http_reply_and_close() through the H1
-   * mux): the client connection is kept alive when it may be, like a rule's
-   * reply (haproxy 2.6 answers the next request on it).
-   */
-  private errorReply(status: DefaultErrorStatus): void {
-    if (this.resStarted) {
-      this.cli.destroy();
-      return;
-    }
-    this.sendReply(renderedErrorMessage(status, { close: false }), false);
-  }
-
-  /** A 504: haproxy 2.6 aborts the stream after the page, closing without a `connection` header. */
-  private timeoutReply(): void {
-    this.resStarted = true;
-    this.writeCli(renderedErrorMessage(504, { close: false }));
-    this.detachSrv()?.destroy();
-    this.releaseServer();
-    this.closeCli();
-  }
-
-  private responseError(status: DefaultErrorStatus): void {
-    this.setTerm('S', 'H');
-    this.detachSrv()?.destroy();
-    this.errorReply(status);
-  }
-
-  /** A request the parser refused: haproxy's raw message, then close (mux_h1.c h1_handle_bad_req). */
-  private requestError(status: number): void {
-    this.setTerm('P', 'R');
-    const st = (status === 413 || status === 422 || status === 501 ? status : 400) as DefaultErrorStatus;
-    this.cli.write(this.phase === WAIT_REQ || this.phase === CONNECT ? rawErrorMessage(st) : renderedErrorMessage(st, { close: true }));
-    this.detachSrv()?.destroy();
-    this.releaseServer();
-    this.closeCli();
-  }
-
-  private setTerm(cause: string, state: string): void {
+  setTerm(cause: string, state: string): void {
     if (this.termCause !== '-') return;
     this.termCause = cause;
     this.termState = state;
   }
 
-  private closeCli(): void {
+  closeCli(): void {
     this.flushGather();
     if (this.phase === DONE) return;
     this.phase = CLOSING;
     this.cliBuf = undefined;
     this.cli.end();
     this.cli.resume();
-    this.armIn(this.fe.timeouts.client ?? 10000);
+    armIn(this, this.fe.timeouts.client ?? 10000);
     if (this.cliClosed) this.finish();
   }
 
@@ -932,12 +676,12 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.phase = DONE;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.detachSrv()?.destroy();
+    detachSrv(this)?.destroy();
     if (this.queued) {
       this.be?.queue.remove(this);
       for (const s of this.be?.servers ?? []) s.queue.remove(this);
     }
-    this.releaseServer();
+    releaseServer(this);
     const c = this.fe.counters;
     c.curConns--;
     c.bytesIn += this.bytesIn;
@@ -955,119 +699,15 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.cli.destroy();
   }
 
-  // ---- timers ------------------------------------------------------------
+  // ---- timers (stream-timers.ts) -----------------------------------------
 
-  private resetTimer(): void {
-    this.deadline = Infinity;
-  }
-
-  /** Arms the timer for `ms` from now (undefined: no timeout). */
-  private armIn(ms: number | undefined): void {
-    if (ms === undefined) {
-      this.deadline = Infinity;
-      return;
-    }
-    this.setDeadline(clock() + ms);
-  }
-
-  private setDeadline(d: number): void {
-    this.deadline = d;
-    if (this.timer === undefined) this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(d - clock())));
-    else if (d < this.timerAt) {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(d - clock())));
-    } else return;
-    this.timerAt = d;
-  }
-  private timerAt = Infinity;
-
-  /** WAIT_REQ: `timeout http-request` (first request or once bytes arrived), else `http-keep-alive`. */
-  private armWait(): void {
-    const t = this.fe.timeouts;
-    const ka = this.txCount > 0 && this.waitStart < 0;
-    const ms = ka ? t.httpKeepAlive ?? t.httpRequest ?? t.client : t.httpRequest ?? t.client;
-    this.armIn(ms);
-  }
-
-  /** FORWARD/TUNNEL: inactivity timeouts are checked against the activity marks when the timer fires. */
-  private armForward(): void {
-    const ms = this.activeTimeout();
-    this.armIn(ms);
-  }
-
-  private activeTimeout(): number | undefined {
-    const be = this.be;
-    if (this.phase === TUNNEL) return be?.timeouts.tunnel ?? minDef(this.fe.timeouts.client, be?.timeouts.server);
-    return minDef(this.fe.timeouts.client, be?.timeouts.server);
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    if (this.finished) return;
-    const now = clock();
-    if (now + 1 < this.deadline) {
-      if (this.deadline !== Infinity) this.setDeadline(this.deadline);
-      return;
-    }
-    switch (this.phase) {
-      case WAIT_REQ: {
-        if (this.txCount > 0 && this.waitStart < 0 && this.cliBuf === undefined) {
-          // Idle keep-alive connection: closed silently.
-          this.closeCli();
-          return;
-        }
-        this.setTerm('c', 'R');
-        this.cli.write(rawErrorMessage(408));
-        this.closeCli();
-        return;
-      }
-      case CONNECT:
-        if (this.server !== undefined && this.srv !== undefined && !this.srvConnected) {
-          this.connectFailed();
-          return;
-        }
-        // Queue timeout.
-        this.setTerm('s', 'Q');
-        this.errorReply(503);
-        return;
-      case FORWARD:
-      case TUNNEL: {
-        const be = this.be;
-        const tun = this.phase === TUNNEL ? be?.timeouts.tunnel : undefined;
-        const ts = tun ?? be?.timeouts.server;
-        const tc = tun ?? this.fe.timeouts.client;
-        const waitingRes = this.phase === FORWARD && !this.resDone;
-        if (ts !== undefined && (waitingRes || this.phase === TUNNEL) && now + 1 >= this.srvLast + ts) {
-          this.setTerm('s', this.resStarted ? 'D' : 'H');
-          if (this.phase === FORWARD && !this.resStarted) this.timeoutReply();
-          else this.kill();
-          return;
-        }
-        if (tc !== undefined && (this.phase === TUNNEL || !this.reqDone || this.cliFull) && now + 1 >= this.cliLast + tc) {
-          this.setTerm('c', 'D');
-          this.kill();
-          return;
-        }
-        const next = Math.min(ts === undefined ? Infinity : this.srvLast + ts, tc === undefined ? Infinity : this.cliLast + tc);
-        if (next !== Infinity) this.setDeadline(Math.max(next, now + 1));
-        return;
-      }
-      default:
-        this.cli.destroy();
-    }
-  };
+  timerAt = Infinity;
+  readonly onTimer = (): void => timerFired(this);
 }
 
 function tuneNum(m: ReadonlyMap<string, number | string | boolean>, k: string): number | undefined {
   const v = m.get(k);
   return typeof v === 'number' ? v : undefined;
-}
-
-function minDef(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
 }
 
 /** Drops undefined tunables so the parser's defaults apply. */
@@ -1078,31 +718,6 @@ function clean(o: { bufsize?: number | undefined; maxrewrite?: number | undefine
   if (o.maxhdr !== undefined) r.maxhdr = o.maxhdr;
   return r;
 }
-
-/** The canonical head with Connection values cleaned of close/keep-alive (as the writer does for parsed heads). */
-function cleanConn(h: CanonicalHead): CanonicalHead {
-  const headers: Array<[string, string]> = [];
-  for (const [n, v] of h.headers) {
-    if (n.toLowerCase() === 'connection') {
-      const c = cleanConnectionValue(v);
-      if (c !== '') headers.push([n, c]);
-    } else headers.push([n, v]);
-  }
-  return { ...h, headers };
-}
-
-function withAdded(h: CanonicalHead, add: ReadonlyArray<readonly [string, string]>): CanonicalHead {
-  if (add.length === 0) return h;
-  return { ...h, headers: [...h.headers, ...add.map(([n, v]): [string, string] => [n, v])] };
-}
-
-/** The reply with `connection: close` added at the end of its head. */
-function addConnClose(bytes: Buffer): Buffer {
-  const end = bytes.indexOf('\r\n\r\n', 0, 'latin1');
-  if (end < 0) return bytes;
-  return Buffer.concat([bytes.subarray(0, end + 2), CONN_CLOSE, bytes.subarray(end + 2)]);
-}
-const CONN_CLOSE = Buffer.from('connection: close\r\n', 'latin1');
 
 function noop(): void {
   /* errors surface as 'close' */

@@ -1,0 +1,121 @@
+/**
+ * The timeouts of an `HttpStream`: one coarse timer per connection, checked
+ * against activity marks when it fires (DESIGN "Timers"): `timeout
+ * http-request`, `http-keep-alive`, `queue`, `connect`, `client`, `server`,
+ * `tunnel` (configuration.txt §4 "timeout ...").
+ */
+import { rawErrorMessage } from './default-errors.js';
+import type { HttpStream } from './stream.js';
+import { errorReply, timeoutReply } from './stream-replies.js';
+import { connectFailed } from './stream-server.js';
+import { clock, CONNECT, FORWARD, TUNNEL, WAIT_REQ } from './stream-state.js';
+
+/** No deadline (the armed timer, if any, re-arms itself when it fires early). */
+export function resetTimer(s: HttpStream): void {
+  s.deadline = Infinity;
+}
+
+/** Arms the timer for `ms` from now (undefined: no timeout). */
+export function armIn(s: HttpStream, ms: number | undefined): void {
+  if (ms === undefined) {
+    s.deadline = Infinity;
+    return;
+  }
+  setDeadline(s, clock() + ms);
+}
+
+/** Moves the deadline; the one timer is re-created only when it must fire earlier. */
+export function setDeadline(s: HttpStream, d: number): void {
+  s.deadline = d;
+  if (s.timer === undefined) s.timer = setTimeout(s.onTimer, Math.max(1, Math.ceil(d - clock())));
+  else if (d < s.timerAt) {
+    clearTimeout(s.timer);
+    s.timer = setTimeout(s.onTimer, Math.max(1, Math.ceil(d - clock())));
+  } else return;
+  s.timerAt = d;
+}
+
+/** WAIT_REQ: `timeout http-request` (first request or once bytes arrived), else `http-keep-alive`. */
+export function armWait(s: HttpStream): void {
+  const t = s.fe.timeouts;
+  const ka = s.txCount > 0 && s.waitStart < 0;
+  const ms = ka ? t.httpKeepAlive ?? t.httpRequest ?? t.client : t.httpRequest ?? t.client;
+  armIn(s, ms);
+}
+
+/** FORWARD/TUNNEL: inactivity timeouts are checked against the activity marks when the timer fires. */
+export function armForward(s: HttpStream): void {
+  const ms = activeTimeout(s);
+  armIn(s, ms);
+}
+
+/** The inactivity timeout of the current phase: `timeout tunnel`, else the smaller of client/server. */
+export function activeTimeout(s: HttpStream): number | undefined {
+  const be = s.be;
+  if (s.phase === TUNNEL) return be?.timeouts.tunnel ?? minDef(s.fe.timeouts.client, be?.timeouts.server);
+  return minDef(s.fe.timeouts.client, be?.timeouts.server);
+}
+
+/** The connection's timer fired: the timeout of the current phase, if it is really due. */
+export function timerFired(s: HttpStream): void {
+  s.timer = undefined;
+  s.timerAt = Infinity;
+  if (s.finished) return;
+  const now = clock();
+  if (now + 1 < s.deadline) {
+    if (s.deadline !== Infinity) setDeadline(s, s.deadline);
+    return;
+  }
+  switch (s.phase) {
+    case WAIT_REQ: {
+      if (s.txCount > 0 && s.waitStart < 0 && s.cliBuf === undefined) {
+        // Idle keep-alive connection: closed silently.
+        s.closeCli();
+        return;
+      }
+      s.setTerm('c', 'R');
+      s.cli.write(rawErrorMessage(408));
+      s.closeCli();
+      return;
+    }
+    case CONNECT:
+      if (s.server !== undefined && s.srv !== undefined && !s.srvConnected) {
+        connectFailed(s);
+        return;
+      }
+      // Queue timeout.
+      s.setTerm('s', 'Q');
+      errorReply(s, 503);
+      return;
+    case FORWARD:
+    case TUNNEL: {
+      const be = s.be;
+      const tun = s.phase === TUNNEL ? be?.timeouts.tunnel : undefined;
+      const ts = tun ?? be?.timeouts.server;
+      const tc = tun ?? s.fe.timeouts.client;
+      const waitingRes = s.phase === FORWARD && !s.resDone;
+      if (ts !== undefined && (waitingRes || s.phase === TUNNEL) && now + 1 >= s.srvLast + ts) {
+        s.setTerm('s', s.resStarted ? 'D' : 'H');
+        if (s.phase === FORWARD && !s.resStarted) timeoutReply(s);
+        else s.kill();
+        return;
+      }
+      if (tc !== undefined && (s.phase === TUNNEL || !s.reqDone || s.cliFull) && now + 1 >= s.cliLast + tc) {
+        s.setTerm('c', 'D');
+        s.kill();
+        return;
+      }
+      const next = Math.min(ts === undefined ? Infinity : s.srvLast + ts, tc === undefined ? Infinity : s.cliLast + tc);
+      if (next !== Infinity) setDeadline(s, Math.max(next, now + 1));
+      return;
+    }
+    default:
+      s.cli.destroy();
+  }
+}
+
+function minDef(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
