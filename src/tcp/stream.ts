@@ -235,6 +235,15 @@ export class TcpStream implements Waiter, PickContext {
   }
 
   /**
+   * A paused socket whose peer already shut its side still emits 'end' once
+   * its buffer is empty, possibly while no 'end' listener is attached (after
+   * the PROXY header): the state is read back from the socket.
+   */
+  private syncClientEnd(): void {
+    if (!this.cliReadDone && this.cli.readableEnded) this.cliReadDone = true;
+  }
+
+  /**
    * session.c session_kill_embryonic(): the error is logged and the
    * connection closed. haproxy only peeked at the bytes, so closing a socket
    * that received some sends a reset; an empty one gets a FIN.
@@ -282,6 +291,7 @@ export class TcpStream implements Waiter, PickContext {
   private inspect(insp: Inspection): void {
     this.inspection = insp;
     this.state = 'inspect';
+    this.syncClientEnd();
     if (!this.inspectListening) {
       this.inspectListening = true;
       this.cli.on('data', this.onInspectData);
@@ -509,6 +519,7 @@ export class TcpStream implements Waiter, PickContext {
     this.stopInspectListening();
     cli.on('data', this.onCliData);
     cli.on('drain', this.onCliDrain);
+    if (this.ctx !== undefined) this.syncClientEnd();
     if (this.cliReadDone) {
       // The client already shut its side while we inspected: forward the FIN after the data.
       srv.end();

@@ -159,7 +159,8 @@ function parsePersist(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     name = rest.slice(1, close);
   }
   p.persistRdpCookie = name;
-  ctx.notEnforced(`'persist rdp-cookie' (lands with RDP persistence)`);
+  // src/tcp/rdp-persist.ts applies it to mode tcp streams; the HTTP stream does not yet.
+  if (p.mode === 'http') ctx.notEnforced(`'persist rdp-cookie' (in mode http: lands with the HTTP engine)`);
 }
 
 function persistRule(kind: 'force-persist' | 'ignore-persist') {
