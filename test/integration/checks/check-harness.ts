@@ -120,7 +120,7 @@ export function startChecks(config: string, onReport?: (line: string) => void): 
   return {
     runtime,
     lines,
-    async until(pred, timeoutMs = 3000) {
+    async until(pred, timeoutMs = 8000) {
       const t0 = Date.now();
       while (!pred(lines)) {
         if (Date.now() - t0 > timeoutMs) throw new Error(`timed out; lines so far:\n${lines.join('\n')}`);
