@@ -24,11 +24,13 @@ test('check-ssl: layer 6 passes against TLS, fails with "SSL handshake failure" 
   });
   const garbage = await scripted(onData(() => 'garbage\r\n'));
   const silent = await scripted(() => undefined);
+  // The check timeout is `inter` without `timeout check`: a first TLS handshake on a
+  // loaded machine can take more than 100 ms, so the handshakes get a whole second.
   const r = startChecks(backend(
-    `server s1 127.0.0.1:${secure.port} check inter 100ms check-ssl verify none check-sni foo.example`,
-    `server s2 127.0.0.1:${garbage.port} check inter 100ms check-ssl verify none`,
-    `server s3 127.0.0.1:${silent.port} check inter 100ms check-ssl verify none`,
-    `server s4 127.0.0.1:${secure.port} check inter 100ms ssl verify none`,
+    `server s1 127.0.0.1:${secure.port} check inter 1s check-ssl verify none check-sni foo.example`,
+    `server s2 127.0.0.1:${garbage.port} check inter 1s check-ssl verify none`,
+    `server s3 127.0.0.1:${silent.port} check inter 1s check-ssl verify none`,
+    `server s4 127.0.0.1:${secure.port} check inter 1s ssl verify none`,
   ));
   try {
     await r.until((l) => l.filter((x) => x.includes(' is DOWN')).length === 2);
