@@ -15,6 +15,7 @@
  *     keeps it beyond the evaluation must copy it.
  * Samples are immutable once built; converters return new ones.
  */
+import { formatIPv6 } from '../net/inet-ntop.js';
 import { isIpv6 } from './expression.js';
 import type { SampleType } from './types.js';
 
@@ -192,46 +193,7 @@ export function ipv4ToString(v: number): string {
  * "::a.b.c.d" (96 zero bits) and "::ffff:a.b.c.d".
  */
 export function ipv6ToString(b: Uint8Array): string {
-  const w: number[] = [];
-  for (let i = 0; i < 16; i += 2) w.push((b[i]! << 8) | b[i + 1]!);
-  let bestBase = -1;
-  let bestLen = 0;
-  let curBase = -1;
-  let curLen = 0;
-  for (let i = 0; i < 8; i++) {
-    if (w[i] === 0) {
-      if (curBase < 0) {
-        curBase = i;
-        curLen = 1;
-      } else curLen++;
-    } else if (curBase >= 0) {
-      if (curLen > bestLen) {
-        bestBase = curBase;
-        bestLen = curLen;
-      }
-      curBase = -1;
-    }
-  }
-  if (curBase >= 0 && curLen > bestLen) {
-    bestBase = curBase;
-    bestLen = curLen;
-  }
-  if (bestLen < 2) bestBase = -1;
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) out += ':';
-      continue;
-    }
-    if (i !== 0) out += ':';
-    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
-      out += `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-      break;
-    }
-    out += w[i]!.toString(16);
-  }
-  if (bestBase >= 0 && bestBase + bestLen === 8) out += ':';
-  return out;
+  return formatIPv6(b, 0);
 }
 
 /** tools.c v4tov6(): the IPv4-mapped IPv6 address ::ffff:a.b.c.d. */
