@@ -30,6 +30,10 @@ export interface LoadConfigOptions {
   env?: Record<string, string>;
   /** Leave the text as given; by default a final newline is added when missing (haproxy alerts on a last line without LF). */
   exactText?: boolean;
+  /** `-L` / HAPROXY_LOCALPEER (default: the host name, as haproxy). */
+  localPeer?: string;
+  /** What `feature()` answers (default: Switchyard's FEATURES). */
+  features?: ReadonlySet<string>;
 }
 
 export interface LoadedConfig {
@@ -63,8 +67,8 @@ export function loadConfigText(text: string, opts: LoadConfigOptions = {}): Load
   const file = join(dir, fileName);
   try {
     writeFileSync(file, opts.exactText === true || text.endsWith('\n') || text === '' ? text : `${text}\n`, 'latin1');
-    const env = createEnvironment({ cfgFiles: [file], localPeer: hostname(), base: opts.env ?? {}, version: HAPROXY_COMPAT_VERSION });
-    const { model, diag: raw } = loadConfiguration([file], { env, conditions: { env, version: HAPROXY_COMPAT_VERSION, features: FEATURES } });
+    const env = createEnvironment({ cfgFiles: [file], localPeer: opts.localPeer ?? hostname(), base: opts.env ?? {}, version: HAPROXY_COMPAT_VERSION });
+    const { model, diag: raw } = loadConfiguration([file], { env, conditions: { env, version: HAPROXY_COMPAT_VERSION, features: opts.features ?? FEATURES } });
     const diag = new Diagnostics();
     for (const d of raw.list) {
       diag.push({
@@ -111,4 +115,17 @@ export function proxyNamed(r: LoadedConfig, name: string): ProxyConfig {
   const p = r.model.proxies.find((x) => x.name === name) ?? r.model.defaults.find((x) => x.name === name);
   if (p === undefined) throw new Error(`no proxy ${name}`);
   return p;
+}
+
+/**
+ * Loads `text` like {@link loadConfigText} and lists its diagnostics as
+ * `A <message>` / `W <message>` lines in order ("not enforced" notes left
+ * out), with `t.cfg` in places: the compact form the section tests compare.
+ */
+export function loadAsLines(text: string, opts: LoadConfigOptions = {}): { model: ConfigModel; diag: Diagnostics; lines: string[] } {
+  const r = loadConfigText(text, opts);
+  const lines = r.diag.list
+    .filter((d) => d.code !== 'CFG_NOT_ENFORCED')
+    .map((d) => formatDiagnostic(d, 1).replace('[ALERT]    (1) : config : ', 'A ').replace('[WARNING]  (1) : config : ', 'W '));
+  return { model: r.model, diag: r.diag, lines };
 }

@@ -4,13 +4,12 @@
  * goes through loadConfiguration() on a temporary file.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { formatDiagnostic, type Diagnostics } from '../../../src/config/diagnostics.js';
-import { createEnvironment } from '../../../src/config/environment.js';
-import { loadConfiguration } from '../../../src/config/loader.js';
+import type { Diagnostics } from '../../../src/config/diagnostics.js';
+import { loadAsLines } from '../../helpers/load-config.js';
 import type { ConfigModel } from '../../../src/config/model/index.js';
 import type { LineContext } from '../../../src/config/section-registry.js';
 import { parseHaTime } from '../../../src/config/global/c-numbers.js';
@@ -21,18 +20,10 @@ interface Loaded { model: ConfigModel; diag: Diagnostics; lines: string[] }
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-global-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
 
 /** Loads `text` as file `t.cfg`; `lines` are the diagnostics as `A <msg>` / `W <msg>` (not-enforced notes left out). */
 function load(text: string, localPeer = 'local1'): Loaded {
-  const file = join(dir, `t${n++}.cfg`);
-  writeFileSync(file, text.endsWith("\n") ? text : `${text}\n`);
-  const env = createEnvironment({ cfgFiles: [file], localPeer, base: { HOME: '/root', KEEP: 'k' } });
-  const { model, diag } = loadConfiguration([file], { env, conditions: { env, version: '2.6.12', features: new Set<string>() } } as Parameters<typeof loadConfiguration>[1]);
-  const lines = diag.list
-    .filter((d) => d.code !== 'CFG_NOT_ENFORCED')
-    .map((d) => formatDiagnostic(d, 1).split(file).join('t.cfg').replace('[ALERT]    (1) : config : ', 'A ').replace('[WARNING]  (1) : config : ', 'W '));
-  return { model, diag, lines };
+  return loadAsLines(text, { localPeer, env: { HOME: '/root', KEEP: 'k' }, features: new Set<string>() });
 }
 
 describe('global section: model', () => {
