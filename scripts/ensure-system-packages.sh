@@ -3,6 +3,11 @@
 # openssl s_client, socat). Install what is missing when we are root, otherwise
 # stop and print the exact command to run.
 set -u
+# `npm test` on a fresh clone: the build needs the npm dependencies first.
+if [ ! -x node_modules/.bin/tsc ]; then
+  echo "pretest: installing npm dependencies (npm ci)" >&2
+  npm ci --ignore-scripts >&2 || exit 1
+fi
 need=()
 for cmd in haproxy curl openssl socat; do
   command -v "$cmd" >/dev/null 2>&1 || need+=("$cmd")
