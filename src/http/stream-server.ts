@@ -14,6 +14,7 @@ import type { HttpStream } from './stream.js';
 import { errorReply, responseError } from './stream-replies.js';
 import { CONNECT, FORWARD, TUNNEL } from './stream-state.js';
 import { armIn } from './stream-timers.js';
+import { retryDecision } from '../proxy/retry-policy.js';
 
 /** backend.c assign_server(): pick, queue when full, 503 when none. */
 export function assignServer(s: HttpStream): void {
@@ -138,20 +139,43 @@ export function onServerClose(s: HttpStream): void {
   }
 }
 
-/** backend.c: retry the same server `retries` times, then 503. */
+/**
+ * backend.c back_handle_st_cer(): retry up to `retries` times — on another
+ * server when `option redispatch` allows, after the turn-around delay
+ * otherwise — then 503.
+ */
 export function connectFailed(s: HttpStream): void {
   detachSrv(s)?.destroy();
   const be = s.be!;
-  if (s.retries < be.retries) {
-    s.retries++;
-    be.counters.retries++;
-    connectServer(s);
+  const server = s.server;
+  if (s.retries >= be.retries || server === undefined) {
+    be.counters.connectFailures++;
+    if (server !== undefined) server.counters.connectFailures++;
+    s.setTerm('S', 'C');
+    errorReply(s, 503);
     return;
   }
-  be.counters.connectFailures++;
-  if (s.server !== undefined) s.server.counters.connectFailures++;
-  s.setTerm('S', 'C');
-  errorReply(s, 503);
+  s.retries++;
+  be.counters.retries++;
+  const { redispatch, delayed, delayMs } = retryDecision(be, server, s.retries);
+  s.avoid = server;
+  if (redispatch) {
+    // The slot goes back; the next attempt picks a server again, avoiding this one.
+    s.server = undefined;
+    server.drop();
+  }
+  const next = redispatch ? assignServer : connectServer;
+  if (!delayed) {
+    next(s);
+    return;
+  }
+  // Failure path only: one timer for the turn-around, dropped if the stream ends
+  // meanwhile; the stream's own timer is pushed past it so no connect or queue
+  // timeout fires during the wait.
+  armIn(s, delayMs * 2 + 100);
+  setTimeout(() => {
+    if (!s.finished && s.phase === CONNECT) next(s);
+  }, delayMs);
 }
 
 /** Gives back the server slot and the backend's current-connection count. */

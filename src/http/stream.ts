@@ -155,6 +155,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   private reqFlags = 0;
   reqMajor11 = false;
   retries = 0;
+  /** The server that just failed, avoided by the next pick when redispatching (PickContext). */
+  avoid: Server | undefined = undefined;
   reused = false;
   srvConnected = false;
   upgrade = false;
@@ -312,6 +314,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.resDone = false;
     this.resStarted = false;
     this.retries = 0;
+    this.avoid = undefined;
     this.reqPend.length = 0;
     this.reqPendLen = 0;
     this.reqFlags = requestInfo(head);

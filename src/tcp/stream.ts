@@ -35,6 +35,7 @@ import type { Server, Waiter } from '../server/server.js';
 import type { PickContext } from '../lb/registry.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
 import { StreamContext } from '../proxy/stream-context.js';
+import { retryDecision } from '../proxy/retry-policy.js';
 import { embryonicLogLine, failure, headerEffects, PROXY_FC_ERR, receiveProxyHeader, type ReceivedProxyHeader } from '../net/proxy-header.js';
 import type { BackendL4, FrontendL4 } from './l4.js';
 import { rdpCookieFetch } from './l4.js';
@@ -718,28 +719,15 @@ export class TcpStream implements Waiter, PickContext {
       return;
     }
     this.retriesDone++;
-    const k = this.retriesDone;
-    const every = be.redispatchEvery;
-    const redispatch = be.redispatch && (
-      !s.usable ||
-      (every > 0 && k % every === 0) ||
-      (every < 0 && be.retries + 1 + every > 0 && k % (be.retries + 1 + every) === 0) ||
-      (be.activeCount > 1 && be.algorithm.kind !== 'hi')
-    );
-    // "turn-around timer of min(timeout connect, 1s)" (configuration.txt §4.2
-    // "retries"), skipped when a round-robin-like algorithm picks another server.
-    const delayed = !redispatch || be.algorithm.kind !== 'rr' || be.activeCount <= 1;
+    const { redispatch, delayed, delayMs } = retryDecision(be, s, this.retriesDone);
+    this.avoid = s;
     if (redispatch) {
-      this.avoid = s;
       this.forced = undefined;
       this.releaseServer();
-    } else {
-      this.avoid = s;
     }
     if (delayed) {
       this.state = 'turnaround';
-      const t = Math.min(be.timeouts.connect ?? 1000, 1000);
-      this.armAt(clock() + t);
+      this.armAt(clock() + delayMs);
       return;
     }
     this.retry();
