@@ -312,6 +312,11 @@ function u16List(d: Buffer, from: number, len: number, grease: number[]): number
   return out;
 }
 
+/** An extension that is exactly one `uint16 list<2..2^16-2>` vector (supported_groups, signature_algorithms). */
+function u16Vector(d: Buffer, grease: number[]): number[] | null {
+  return d.length >= 2 && d.readUInt16BE(0) === d.length - 2 ? u16List(d, 2, d.length - 2, grease) : null;
+}
+
 function decodeExtensions(
   framing: Framing,
   clientVersion: number,
@@ -393,7 +398,7 @@ function decodeExtensions(
         break;
       }
       case TLS_EXT.SUPPORTED_GROUPS: {
-        const list = d.length >= 2 && d.readUInt16BE(0) === d.length - 2 ? u16List(d, 2, d.length - 2, grease) : null;
+        const list = u16Vector(d, grease);
         if (list === null) okExt = false;
         else supportedGroups = list;
         break;
@@ -408,7 +413,7 @@ function decodeExtensions(
         sessionTicket = d;
         break;
       case TLS_EXT.SIGNATURE_ALGORITHMS: {
-        const list = d.length >= 2 && d.readUInt16BE(0) === d.length - 2 ? u16List(d, 2, d.length - 2, grease) : null;
+        const list = u16Vector(d, grease);
         if (list === null) okExt = false;
         else signatureAlgorithms = list;
         break;

@@ -356,6 +356,21 @@ function optVar(args: Parameters<typeof argStr>[0], i: number): VarRef | undefin
   return n === '' ? undefined : parseVarRef(n);
 }
 
+/** `field(<index>,<delimiters>[,<count>])` and `word(...)`: the same arguments, another splitter. */
+function splitter(split: typeof field): ConverterImpl {
+  return {
+    compile: (args) => {
+      const idx = argInt(args, 0);
+      const delims = argStr(args, 1);
+      const count = hasArg(args, 2) ? argInt(args, 2) : undefined;
+      return (s) => {
+        const r = split(text(s), idx, delims, count);
+        return r === undefined ? undefined : str(r, s.flags);
+      };
+    },
+  };
+}
+
 export const STRING_CONVERTER_IMPLS: Readonly<Record<string, ConverterImpl>> = {
   lower: conv((s) => str(asciiLower(text(s)), s.flags)),
   upper: conv((s) => str(asciiUpper(text(s)), s.flags)),
@@ -387,28 +402,8 @@ export const STRING_CONVERTER_IMPLS: Readonly<Record<string, ConverterImpl>> = {
       };
     },
   },
-  field: {
-    compile: (args) => {
-      const idx = argInt(args, 0);
-      const delims = argStr(args, 1);
-      const count = hasArg(args, 2) ? argInt(args, 2) : undefined;
-      return (s) => {
-        const r = field(text(s), idx, delims, count);
-        return r === undefined ? undefined : str(r, s.flags);
-      };
-    },
-  },
-  word: {
-    compile: (args) => {
-      const idx = argInt(args, 0);
-      const delims = argStr(args, 1);
-      const count = hasArg(args, 2) ? argInt(args, 2) : undefined;
-      return (s) => {
-        const r = word(text(s), idx, delims, count);
-        return r === undefined ? undefined : str(r, s.flags);
-      };
-    },
-  },
+  field: splitter(field),
+  word: splitter(word),
   // sample.c sample_conv_concat(): input + start + variable (as a string, when set) + end
   concat: {
     compile: (args) => {

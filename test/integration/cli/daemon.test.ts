@@ -11,15 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tcpOrigin, type TcpOrigin } from '../../helpers/origins.js';
-import { haproxyAvailable } from '../../helpers/paths.js';
 import { commandFor, freePort, run, startProxy, type ProxyKind, type RunResult } from '../../helpers/processes.js';
-
-const KINDS: Array<{ kind: ProxyKind; skip: string | false }> = [
-  { kind: 'haproxy', skip: haproxyAvailable() ? false : 'haproxy is not installed' },
-  { kind: 'switchyard', skip: false },
-];
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { KINDS, sleep } from './cli-kinds.js';
 
 let dir = '';
 let origin: TcpOrigin;

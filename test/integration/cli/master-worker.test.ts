@@ -14,26 +14,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tcpOrigin, type TcpOrigin } from '../../helpers/origins.js';
-import { haproxyAvailable } from '../../helpers/paths.js';
-import { startProxy, type ProxyKind, type RunningProxy } from '../../helpers/processes.js';
-
-const KINDS: Array<{ kind: ProxyKind; skip: string | false }> = [
-  { kind: 'haproxy', skip: haproxyAvailable() ? false : 'haproxy is not installed' },
-  { kind: 'switchyard', skip: false },
-];
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** `p`'s value, or 'timeout' after `ms` (the timer is cleared so it never holds the test process). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
-  try {
-    return await Promise.race([p, t]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { startProxy, type RunningProxy } from '../../helpers/processes.js';
+import { KINDS, sleep, within } from './cli-kinds.js';
 
 async function until<T>(f: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: () => string): Promise<T> {
   const deadline = Date.now() + ms;

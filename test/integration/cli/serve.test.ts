@@ -12,26 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tcpOrigin, type TcpOrigin } from '../../helpers/origins.js';
-import { haproxyAvailable } from '../../helpers/paths.js';
-import { commandFor, freePort, run, startProxy, type ProxyKind, type RunningProxy } from '../../helpers/processes.js';
-
-const KINDS: Array<{ kind: ProxyKind; skip: string | false }> = [
-  { kind: 'haproxy', skip: haproxyAvailable() ? false : 'haproxy is not installed' },
-  { kind: 'switchyard', skip: false },
-];
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** `p`'s value, or 'timeout' after `ms` (the timer is cleared so it never holds the test process). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
-  try {
-    return await Promise.race([p, t]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { commandFor, freePort, run, startProxy, type RunningProxy } from '../../helpers/processes.js';
+import { KINDS, sleep, within } from './cli-kinds.js';
 
 /** A tcp listen section to `server`, with a banner origin telling which configuration served. */
 function config(server: string, global = ''): string {
