@@ -40,6 +40,8 @@ const SERVERS = Number(arg('servers', '1000'));
 const INTER = arg('inter', '2s');
 const PORTS = Number(arg('ports', '4'));
 const ONLY = arg('only', 'switchyard,haproxy').split(',').filter((x) => x !== '');
+/** `--cpu-prof <dir>`: run Switchyard under `node --cpu-prof` and leave the profile in <dir>. */
+const PROF_DIR = arg('cpu-prof', '');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -209,7 +211,8 @@ async function main(): Promise<void> {
         }
         results.push(await measure(name, HAPROXY, ['-db', '-f', cfg], fe, targets));
       } else if (name === 'switchyard') {
-        results.push(await measure(name, process.execPath, [SWITCHYARD, '-db', '-f', cfg], fe, targets));
+        const prof = PROF_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(PROF_DIR)}`];
+        results.push(await measure(name, process.execPath, [...prof, SWITCHYARD, '-db', '-f', cfg], fe, targets));
       } else {
         throw new Error(`unknown proxy ${name}`);
       }

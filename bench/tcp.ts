@@ -12,7 +12,7 @@
  * where the load generator and the origin compete with the proxy for cores.
  * Every role runs in its own process: origin, load generator, each proxy.
  *
- *   node dist/bench/tcp.js [--rounds 3] [--duration 2000] [--only bulk-1,conn]
+ *   node dist/bench/tcp.js [--rounds 3] [--duration 2000] [--only bulk-1,conn] [--prof <dir>]
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,11 +161,12 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-function cpuSeconds(pid: number): number {
+/** [user, system] CPU seconds of a process. */
+function cpuSplit(pid: number): [number, number] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   // proc(5): fields after the ")" of comm; utime and stime are fields 14 and 15.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  return [Number(f[11]) / CLK_TCK, Number(f[12]) / CLK_TCK];
 }
 
 async function waitPort(port: number, deadline = Date.now() + 5000): Promise<void> {
@@ -239,7 +240,10 @@ async function main(): Promise<void> {
     'listen conn', `  bind 127.0.0.1:${ports.hConn}`, `  server o 127.0.0.1:${ports.conn}`, '',
   ].join('\n'));
   const haproxy = spawn(HAPROXY, ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const sy: ChildProcess = fork(SELF, ['--role', 'switchyard', '--ports', JSON.stringify(ports)], { stdio: 'inherit' });
+  // --prof <dir>: the Switchyard process writes a V8 CPU profile there when the bench ends.
+  const profDir = arg('prof', '');
+  const execArgv = profDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  const sy: ChildProcess = fork(SELF, ['--role', 'switchyard', '--ports', JSON.stringify(ports)], { stdio: 'inherit', execArgv });
   await new Promise<void>((r) => sy.once('message', () => r()));
   await Promise.all([waitPort(ports.hBulk), waitPort(ports.hConn)]);
 
@@ -252,9 +256,14 @@ async function main(): Promise<void> {
         for (const who of order) {
           const pid = who === 'haproxy' ? haproxy.pid! : sy.pid!;
           const port = sc === 'conn' ? (who === 'haproxy' ? ports.hConn : ports.connFront) : who === 'haproxy' ? ports.hBulk : ports.bulkFront;
-          const cpu0 = cpuSeconds(pid);
+          const split0 = cpuSplit(pid);
           const r = await load(sc, port, duration);
-          const cpu = cpuSeconds(pid) - cpu0;
+          const split1 = cpuSplit(pid);
+          const cpu = split1[0] + split1[1] - split0[0] - split0[1];
+          if (process.argv.includes('--cpu-split')) {
+            // user vs kernel time: the kernel part (connect, accept, close) is mostly the same for both proxies
+            process.stderr.write(`[bench] ${who} ${sc}: user ${(split1[0] - split0[0]).toFixed(2)} s, sys ${(split1[1] - split0[1]).toFixed(2)} s\n`);
+          }
           const value = sc === 'conn' ? r.conns / r.elapsed : r.bytes / r.elapsed / 1e6;
           const perCpu = sc === 'conn' ? r.conns / Math.max(cpu, 0.01) : r.bytes / Math.max(cpu, 0.01) / 1e6;
           ((results[sc] ??= { haproxy: [], switchyard: [] })[who]).push({ value, perCpu });
@@ -264,7 +273,13 @@ async function main(): Promise<void> {
     }
   } finally {
     haproxy.kill('SIGKILL');
-    sy.kill('SIGKILL');
+    if (profDir !== '') {
+      // SIGTERM: the process stops itself, so V8 writes the profile.
+      sy.kill('SIGTERM');
+      await new Promise((r) => sy.once('exit', r));
+    } else {
+      sy.kill('SIGKILL');
+    }
     origin.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }

@@ -295,10 +295,10 @@ proxyKeywords.register({
     }
     proxy.directives.push({ keyword: 'appsession', args: words.slice(1), place: ctx.place });
     const line = words.map(legacyWord).join(' ');
-    warnTranslated(
-      ctx,
-      line,
-      `Switchyard runs it as 'stick-table type string len ${len} size 100k expire ${timeout}', 'stick on req.cook(${cookie})' and 'stick store-response res.cook(${cookie})'.`,
+    // Issue 6: appsession gives haproxy's own removal message, then the translation.
+    ctx.warning(
+      'CFG_LEGACY_DIRECTIVE',
+      `'appsession' is not supported anymore since HAProxy 1.6 ('${line}'); Switchyard runs it as 'stick-table type string len ${len} size 100k expire ${timeout}', 'stick on req.cook(${cookie})' and 'stick store-response res.cook(${cookie})'.`,
     );
     ctx.notEnforced("'appsession' (lands with stick tables)");
   },

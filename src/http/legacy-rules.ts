@@ -22,7 +22,8 @@
  */
 import type { CanonicalHead } from './h1-head.js';
 import type { LegacyLineData } from './rule-model.js';
-import { renderedErrorMessage } from './default-errors.js';
+import { errorPageBytes } from './error-pages.js';
+import type { SampleContext } from '../sample/context.js';
 
 /** What a legacy action sees: the canonical heads and a per-transaction "allowed" mark. */
 export interface LegacySubject {
@@ -31,7 +32,7 @@ export interface LegacySubject {
 }
 
 /** A legacy action's verdict: undefined to continue, or a reply to send. */
-export type LegacyOutcome = { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean } | undefined;
+export type LegacyOutcome = { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean; readonly tarpit?: boolean } | undefined;
 
 const allowed = new WeakSet<CanonicalHead>();
 
@@ -168,8 +169,8 @@ export function compileLegacyAction(d: LegacyLineData, response: boolean): ((s: 
           return undefined;
         }
         if (verb === 'pass') return undefined;
-        // 1.5 answered its 403 page (tarpit: 500 after `timeout tarpit`; the wait is not kept here).
-        return { kind: 'reply', bytes: renderedErrorMessage(status, { close: false }), close: false };
+        // 1.5 answered the proxy's 403 page (error-pages.ts), or its 500 after `timeout tarpit` (stream-replies.ts).
+        return { kind: 'reply', bytes: errorPageBytes(s as LegacySubject & SampleContext, status), close: false, tarpit: verb === 'tarpit' };
       };
     }
     default:

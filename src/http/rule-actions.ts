@@ -14,6 +14,9 @@ import { trackScNumber } from '../tcp/rule-actions.js';
 
 export const WAITS_HTTP = 'lands with the HTTP engine';
 
+/** http_htx.c http_err_codes[]: the statuses `default-errorfiles` may use. */
+const DEFAULT_PAGE_STATUSES: readonly number[] = [200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504];
+
 /** tune.bufsize default: reply files larger than this are refused (http_htx.c). */
 const BUFSIZE = 16384;
 
@@ -123,6 +126,10 @@ export function parseHttpReply(p: RuleParser, words: readonly string[], start: n
     } else break;
   }
 
+  // http_htx.c http_parse_http_reply(): default-errorfiles needs a status haproxy has a page for (error-pages.ts).
+  if (payloadArg === 'default-errorfiles' && !DEFAULT_PAGE_STATUSES.includes(status)) {
+    return p.fail(`status code '${status}' not handled by default with 'default-errorfiles' argument.`);
+  }
   const raw = payloadArg === 'string' || payloadArg === 'file';
   const logfmt = payloadArg === 'lf-string' || payloadArg === 'lf-file';
   if (payloadArg === undefined) {
@@ -155,7 +162,7 @@ export function parseHttpReply(p: RuleParser, words: readonly string[], start: n
     formats.push(format);
     if (body !== undefined) body = { ...body, format };
   }
-  const reply: HttpReplyData = { kind: 'reply', status, contentType, body, errorfiles, headers };
+  const reply: HttpReplyData = { kind: 'reply', status, contentType, body, errorfiles, headers, defaultErrorfiles: payloadArg === 'default-errorfiles' };
   return { reply, next: i, formats };
 }
 
@@ -353,14 +360,14 @@ const NORMALIZERS = ['path-merge-slashes', 'path-strip-dot', 'query-sort-by-name
 export const httpActions: Record<string, ActionSpec> = {
   allow: { name: 'allow', final: true, enforced: true, parse: () => ({}) },
   deny: { name: 'deny', final: true, enforced: true, parse: parseDeny },
-  tarpit: { name: 'tarpit', final: true, enforced: WAITS_HTTP, parse: parseDeny },
+  tarpit: { name: 'tarpit', final: true, enforced: true, parse: parseDeny },
   reject: { name: 'reject', final: true, enforced: WAITS_HTTP, parse: () => ({}) },
   'disable-l7-retry': { name: 'disable-l7-retry', enforced: WAITS_HTTP, parse: () => ({}) },
   'wait-for-handshake': { name: 'wait-for-handshake', enforced: 'lands with TLS', parse: () => ({}) },
   auth: {
     name: 'auth',
     final: true,
-    enforced: WAITS_HTTP,
+    enforced: true,
     parse(p) {
       let realm: string | undefined;
       if (p.arg() === 'realm') {
@@ -397,7 +404,7 @@ export const httpActions: Record<string, ActionSpec> = {
   },
   'add-header': { name: 'add-header', enforced: true, parse: parseSetHeader },
   'set-header': { name: 'set-header', enforced: true, parse: parseSetHeader },
-  'early-hint': { name: 'early-hint', enforced: WAITS_HTTP, parse: parseSetHeader },
+  'early-hint': { name: 'early-hint', enforced: true, parse: parseSetHeader },
   'del-header': {
     name: 'del-header',
     enforced: true,
@@ -425,10 +432,10 @@ export const httpActions: Record<string, ActionSpec> = {
   'replace-value': { name: 'replace-value', enforced: true, parse: parseReplaceHeader },
   'replace-uri': { name: 'replace-uri', enforced: true, parse: parseReplaceUri },
   'replace-path': { name: 'replace-path', enforced: true, parse: parseReplaceUri },
-  'replace-pathq': { name: 'replace-pathq', enforced: WAITS_HTTP, parse: parseReplaceUri },
+  'replace-pathq': { name: 'replace-pathq', enforced: true, parse: parseReplaceUri },
   'set-method': { name: 'set-method', enforced: true, parse: parseSetLine },
   'set-path': { name: 'set-path', enforced: true, parse: parseSetLine },
-  'set-pathq': { name: 'set-pathq', enforced: WAITS_HTTP, parse: parseSetLine },
+  'set-pathq': { name: 'set-pathq', enforced: true, parse: parseSetLine },
   'set-query': { name: 'set-query', enforced: true, parse: parseSetLine },
   'set-uri': { name: 'set-uri', enforced: true, parse: parseSetLine },
   'set-status': {
@@ -451,7 +458,7 @@ export const httpActions: Record<string, ActionSpec> = {
   'del-acl': { name: 'del-acl', prefix: true, enforced: WAITS_HTTP, parse: parseMapAction },
   'del-map': { name: 'del-map', prefix: true, enforced: WAITS_HTTP, parse: parseMapAction },
   'set-map': { name: 'set-map', prefix: true, enforced: WAITS_HTTP, parse: parseMapAction },
-  capture: { name: 'capture', enforced: WAITS_HTTP, parse: parseCapture },
+  capture: { name: 'capture', enforced: true, parse: parseCapture },
   'track-sc': {
     name: 'track-sc',
     prefix: true,
@@ -475,7 +482,7 @@ export const httpActions: Record<string, ActionSpec> = {
   'cache-store': { name: 'cache-store', enforced: 'lands with the cache', parse: parseCacheName },
   'set-timeout': {
     name: 'set-timeout',
-    enforced: WAITS_HTTP,
+    enforced: true,
     parse(p) {
       if (p.arg() === '' || p.arg(1) === '') return p.fail('expects exactly 2 arguments');
       if (!p.proxy.cap.backend) return p.fail(`proxy '${p.proxy.name}' has no backend capability`);
@@ -540,7 +547,7 @@ export const httpActions: Record<string, ActionSpec> = {
   },
   'strict-mode': {
     name: 'strict-mode',
-    enforced: WAITS_HTTP,
+    enforced: true,
     parse(p) {
       const v = p.arg();
       if (v === '') return p.fail('expects exactly 1 arguments');
@@ -553,7 +560,7 @@ export const httpActions: Record<string, ActionSpec> = {
   'normalize-uri': {
     name: 'normalize-uri',
     experimental: true,
-    enforced: WAITS_HTTP,
+    enforced: true,
     parse(p) {
       const n = p.arg();
       if (n === '') return p.fail('missing argument <normalizer>');

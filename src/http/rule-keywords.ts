@@ -22,6 +22,14 @@ import { sharedActions } from '../tcp/rule-actions.js';
 export type HttpRuleSet = 'http-request' | 'http-response' | 'http-after-response';
 
 /**
+ * Actions shared with the tcp rule sets (src/tcp/rule-actions.ts) that the
+ * HTTP engine runs itself (src/http/rules.ts), whatever their tcp flag says.
+ */
+const HTTP_ENFORCED: ReadonlySet<string> = new Set([
+  'set-var', 'set-var-fmt', 'unset-var', 'set-src', 'set-src-port', 'set-dst', 'set-dst-port',
+]);
+
+/**
  * The actions of each rule set in haproxy 2.6's registration order, exactly as
  * `haproxy -c` lists them in its "expects ..." message ('(*)': prefix match).
  */
@@ -224,7 +232,8 @@ function registerHttpRuleSet(ruleset: HttpRuleSet): void {
       if (ruleset === 'http-request') warnMisplaced(ctx, proxy, ruleset, AFTER_HTTP_REQUEST);
       warnConflicts(ctx, built.warnings);
       list.push(built.rule);
-      if (built.spec.enforced !== true) ctx.notEnforced(`'${ruleset} ${built.spec.name}' (${built.spec.enforced})`);
+      const enforced = HTTP_ENFORCED.has(built.spec.name) ? true : built.spec.enforced;
+      if (enforced !== true) ctx.notEnforced(`'${ruleset} ${built.spec.name}' (${enforced})`);
     },
   });
 }

@@ -40,6 +40,8 @@ export interface HttpReplyData {
     | undefined;
   /** `errorfiles <name>`: an http-errors section, resolved by a post check. */
   readonly errorfiles?: string | undefined;
+  /** `default-errorfiles` (also implied by a bare `deny`/`tarpit`): the proxy's error page for the status (src/http/error-pages.ts). */
+  readonly defaultErrorfiles?: boolean | undefined;
   readonly headers: readonly { readonly name: string; readonly value: FormatValue }[];
 }
 

@@ -14,24 +14,52 @@ import { compileCondition, type ConditionFn } from '../acl/evaluate.js';
 import { compileSample, evalFinal, type SampleFn } from '../sample/compile.js';
 import type { SampleContext } from '../sample/context.js';
 import type { LogFormat } from '../sample/log-format.js';
-import { sampleToString, smpStr } from '../sample/sample.js';
+import { castSample, ipv4ToString, ipv6ToString, sampleToString, smpStr, type Sample } from '../sample/sample.js';
+import type { Endpoint, VarStore } from '../sample/context.js';
 import type { Backend, Frontend } from '../proxy/runtime.js';
 import type { CanonicalHead } from './h1-head.js';
-import { defaultErrorReason, isDefaultErrorStatus, renderedErrorMessage } from './default-errors.js';
+import { isDefaultErrorStatus, renderedErrorMessage } from './default-errors.js';
 import { compileAddressHeader, type AddressHeader } from './forwardfor.js';
-import type { RedirectData, HttpReplyData, HeaderData, VariableData, FormatValue } from './rule-model.js';
+import type { RedirectData, HttpReplyData, HeaderData, VariableData, FormatValue, SettingsData } from './rule-model.js';
+import { normalizeTarget, type NormalizerName } from './normalize-uri.js';
 import { pathOf } from './http-fetches.js';
 import { compileLegacyAction, expand, pcreRegExp } from './legacy-rules.js';
+import { errorAwareReply } from './error-pages-rules.js';
+import { compileAuthAction } from './auth.js';
+import { compileCaptureAction } from './capture.js';
 import './http-fetches.js';
 
-/** What the stream offers to rules. */
+/**
+ * What the stream offers to rules. The optional members are the stream state
+ * some actions change (HttpStream has them all; a bare context ignores them).
+ */
 export interface RuleSubject extends SampleContext {
   reqCanonical(): CanonicalHead;
   resCanonical(): CanonicalHead;
+  /** The request target as it stands (rewritten or received), without creating the canonical head. */
+  readonly uri?: string | undefined;
+  /** early-hint: writes an interim response to the client now. */
+  writeCli?(b: Buffer): void;
+  /** early-hint: 103 responses only go to HTTP/1.1 clients. */
+  readonly reqMajor11?: boolean;
+  /** set-src / set-src-port / set-dst / set-dst-port: the connection's addresses as rules and forwardfor see them. */
+  srcOverride?: Endpoint | undefined;
+  dstOverride?: Endpoint | undefined;
+  /** set-timeout server|tunnel (proxy.c cur_server_timeout / cur_tunnel_timeout). */
+  curServerTimeout?: number | undefined;
+  curTunnelTimeout?: number | undefined;
+  /** set-priority-class / set-priority-offset (queue.c). */
+  prioClass?: number | undefined;
+  prioOffset?: number | undefined;
+  /** set-log-level: the level of this transaction's log line ('silent': none). */
+  logLevel?: string | undefined;
 }
 
 /** A rule's verdict: continue (undefined), stop the rule set, or answer the client. */
-export type RuleOutcome = { readonly kind: 'stop' } | { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean };
+export type RuleOutcome =
+  | { readonly kind: 'stop' }
+  // tarpit: held for `timeout tarpit` before it is sent (stream-replies.ts).
+  | { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean; readonly tarpit?: boolean };
 
 type RuleFn = (s: RuleSubject) => RuleOutcome | undefined;
 
@@ -45,6 +73,8 @@ export interface HttpProxy {
 }
 
 const STOP: RuleOutcome = { kind: 'stop' };
+/** http_ana.c HTTP_RULE_RES_BADREQ (normalize-uri strict on an invalid URI): a 400, then close. */
+const BAD_REQUEST: RuleOutcome = { kind: 'reply', bytes: renderedErrorMessage(400, { close: false }), close: true };
 const cache = new WeakMap<Frontend | Backend, HttpProxy>();
 
 /** The compiled layer-7 configuration of a frontend or backend (compiled on first use, then cached). */
@@ -144,15 +174,50 @@ function compileSwitching(fe: Frontend): (s: RuleSubject) => Backend | undefined
   };
 }
 
-function compileRules(list: readonly RuleConfig[], env: object, response: boolean): RuleFn[] {
+/**
+ * Compiles a rule list into closures, conditions included. Consecutive
+ * `early-hint` rules build one 103 response, sent after the last of them
+ * (http_act.c http_action_early_hint() looks at the next rule's action).
+ */
+export function compileRules(list: readonly RuleConfig[], env: object, response: boolean): RuleFn[] {
   const out: RuleFn[] = [];
-  for (const r of list) {
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
+    const c = cond(r, env);
+    if (r.action === 'early-hint') {
+      out.push(compileEarlyHint(r, c, list[i + 1]?.action !== 'early-hint'));
+      continue;
+    }
     const f = compileAction(r, response);
     if (f === undefined) continue;
-    const c = cond(r, env);
     out.push(c === undefined ? f : (s) => (c(s) === 'true' ? f(s) : undefined));
   }
   return out;
+}
+
+/** The header lines of the 103 being built by a group of early-hint rules (rules run synchronously). */
+let hintLines = '';
+
+/**
+ * http_act.c http_action_early_hint(): each rule adds `<name>: <value>` to
+ * the pending 103, the last rule of a group sends it; nothing is sent to an
+ * HTTP/1.0 client (checked against haproxy 2.6).
+ */
+function compileEarlyHint(r: RuleConfig, c: ConditionFn | undefined, last: boolean): RuleFn {
+  const h = r.data as HeaderData;
+  const value = fmt(h.value);
+  const name = h.name.toLowerCase();
+  return (s) => {
+    if ((c === undefined || c(s) === 'true') && s.reqMajor11 !== false && s.writeCli !== undefined) {
+      hintLines += `${name}: ${value(s)}\r\n`;
+    }
+    if (last && hintLines !== '') {
+      const bytes = Buffer.from(`HTTP/1.1 103 Early Hints\r\n${hintLines}\r\n`, 'latin1');
+      hintLines = '';
+      s.writeCli?.(bytes);
+    }
+    return undefined;
+  };
 }
 
 /** The heads a rule set rewrites. */
@@ -181,10 +246,10 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
     }
     case 'del-header': {
       const h = d as HeaderData;
-      const lower = h.name.toLowerCase();
+      const match = headerNameMatcher(h);
       return (s) => {
         const m = head(s, response);
-        m.headers = m.headers.filter(([n]) => n.toLowerCase() !== lower);
+        m.headers = m.headers.filter(([n]) => !match(n));
         return undefined;
       };
     }
@@ -279,16 +344,82 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
         const m = s.resCanonical();
         m.status = st;
         m.statusText = String(st);
-        m.reason = reason ?? (isDefaultErrorStatus(st) ? defaultErrorReason(st) : m.reason);
+        m.reason = reason ?? httpReason(st);
+        return undefined;
+      };
+    }
+    case 'set-pathq': {
+      const v = fmtSetting(r);
+      // http_act.c: set-pathq replaces the path and the query string together.
+      return (s) => {
+        const m = s.reqCanonical();
+        m.target = splitTarget(m.target).prefix + v(s);
+        return undefined;
+      };
+    }
+    case 'replace-pathq': {
+      const re = pcreRegExp(r.args[0] ?? '');
+      const v = compileLogFormat(r.formats?.[0], r.args[1] ?? '');
+      return (s) => {
+        const m = s.reqCanonical();
+        const t = splitTarget(m.target);
+        const x = re.exec(t.pathq);
+        if (x !== null) m.target = t.prefix + expand(v(s), x);
+        return undefined;
+      };
+    }
+    case 'normalize-uri': {
+      const vals = (d as SettingsData).values;
+      const normalizer = vals['normalizer'] as NormalizerName;
+      const option = vals['option'] !== undefined;
+      return (s) => {
+        const target = s.uri ?? s.reqCanonical().target;
+        const n = normalizeTarget(target, normalizer, option);
+        if (typeof n !== 'string') return BAD_REQUEST;
+        if (n !== target) s.reqCanonical().target = n;
+        return undefined;
+      };
+    }
+    case 'set-timeout':
+      return compileSetTimeout(r);
+    case 'strict-mode':
+      // http_act.c: strict-mode decides whether a failed rewrite is an error;
+      // Switchyard's rewrites work on strings and cannot fail, so both modes behave alike.
+      return () => undefined;
+    case 'set-log-level': {
+      const level = String((d as SettingsData | undefined)?.values['level'] ?? '');
+      return (s) => {
+        s.logLevel = level;
+        return undefined;
+      };
+    }
+    case 'set-src':
+    case 'set-dst':
+    case 'set-src-port':
+    case 'set-dst-port':
+      return compileSetAddress(r);
+    case 'set-priority-class':
+    case 'set-priority-offset':
+      return compileSetPriority(r);
+    case 'unset-var': {
+      const v = d as VariableData | undefined;
+      if (v === undefined) return undefined;
+      return (s) => {
+        s.vars(v.scope)?.delete(v.name);
         return undefined;
       };
     }
     case 'deny':
     case 'return':
     case 'tarpit':
-      return compileReply(d as HttpReplyData | undefined, r.action);
+      return errorAwareReply(d as HttpReplyData | undefined, r.action, compileReply);
     case 'redirect':
       return compileRedirect(d as RedirectData);
+    // http-request auth (auth.ts); http-request/http-response capture (capture.ts).
+    case 'auth':
+      return compileAuthAction(r);
+    case 'capture':
+      return compileCaptureAction(r, response);
     default:
       if (r.action.startsWith('set-var')) return compileSetVar(d as VariableData, r);
       if (d !== undefined && d.kind === 'legacy-line') return compileLegacyAction(d, response);
@@ -306,13 +437,146 @@ function compileSetVar(v: VariableData | undefined, r: RuleConfig): RuleFn | und
   const e = r.expressions?.[0];
   const c = e === undefined ? undefined : compileSample(e);
   const f = v.value !== undefined ? fmt(v.value) : undefined;
+  const conds = v.conditions;
   return (s) => {
     const store = s.vars(v.scope);
     if (store === undefined) return undefined;
-    if (c !== undefined && c.ok) {
-      const x = evalFinal(c.fn, s);
-      if (x !== undefined) store.set(v.name, x);
-    } else if (f !== undefined) store.set(v.name, smpStr(f(s)));
+    let x: Sample | undefined;
+    if (c !== undefined && c.ok) x = evalFinal(c.fn, s);
+    else if (f !== undefined) x = smpStr(f(s));
+    // vars.c action_store(): no sample, no change.
+    if (x !== undefined && conditionsAllow(conds, store, v.name, x)) store.set(v.name, detach(x));
+    return undefined;
+  };
+}
+
+/** A sample as stored in a variable: views into received buffers are copied (vars.c smp_dup). */
+function detach(s: Sample): Sample {
+  if (s.type === 'bin') return { type: 'bin', value: Buffer.from(s.value), flags: 0 };
+  return s.flags === 0 ? s : ({ ...s, flags: 0 } as Sample);
+}
+
+function isEmptySample(s: Sample): boolean {
+  return s.type === 'str' || s.type === 'meth' || s.type === 'bin' ? s.value.length === 0 : false;
+}
+
+/** vars.c var_set() conditions (configuration.txt §7.3.1 "set-var"): ifgt/iflt compare the variable to the input. */
+function conditionsAllow(conds: readonly string[], store: VarStore, name: string, value: Sample): boolean {
+  if (conds.length === 0) return true;
+  const prev = store.get(name);
+  for (const c of conds) {
+    if ((c === 'ifexists' || c === 'ifset') && prev === undefined) return false;
+    if ((c === 'ifnotexists' || c === 'ifnotset') && prev !== undefined) return false;
+    if (c === 'ifempty' && !isEmptySample(value)) return false;
+    if (c === 'ifnotempty' && isEmptySample(value)) return false;
+    // Only checked when both are integers; otherwise the condition holds.
+    if (c === 'ifgt' && prev?.type === 'sint' && value.type === 'sint' && !(prev.value > value.value)) return false;
+    if (c === 'iflt' && prev?.type === 'sint' && value.type === 'sint' && !(prev.value < value.value)) return false;
+  }
+  return true;
+}
+
+/** del-header's name matching (-m str|beg|end|sub|reg); names compare case-insensitively. */
+function headerNameMatcher(h: HeaderData): (name: string) => boolean {
+  const lower = h.name.toLowerCase();
+  switch (h.match ?? 'str') {
+    case 'str': return (n) => n.toLowerCase() === lower;
+    case 'beg': return (n) => n.toLowerCase().startsWith(lower);
+    case 'end': return (n) => n.toLowerCase().endsWith(lower);
+    case 'sub': return (n) => n.toLowerCase().includes(lower);
+    case 'reg': {
+      const re = pcreRegExp(h.name);
+      return (n) => re.test(n);
+    }
+  }
+}
+
+/** A request target as "scheme://authority" (absolute form) and the path with its query. */
+function splitTarget(target: string): { prefix: string; pathq: string } {
+  if (target.startsWith('/')) return { prefix: '', pathq: target };
+  const scheme = target.indexOf('://');
+  if (scheme < 0) return { prefix: '', pathq: target };
+  const slash = target.indexOf('/', scheme + 3);
+  return slash < 0 ? { prefix: target, pathq: '' } : { prefix: target.slice(0, slash), pathq: target.slice(slash) };
+}
+
+/** proxy.c action_timeout_set_stream_timeout(): a constant, or an expression giving milliseconds. */
+function compileSetTimeout(r: RuleConfig): RuleFn | undefined {
+  const vals = (r.data as SettingsData | undefined)?.values;
+  const tunnel = vals?.['timeout'] === 'tunnel';
+  const constant = vals?.['value'];
+  const e = r.expressions?.[0];
+  const c = e === undefined ? undefined : compileSample(e);
+  const apply = (s: RuleSubject, ms: number): void => {
+    if (tunnel) s.curTunnelTimeout = ms;
+    else s.curServerTimeout = ms;
+  };
+  if (typeof constant === 'number') {
+    return (s) => {
+      apply(s, constant);
+      return undefined;
+    };
+  }
+  if (c === undefined || !c.ok) return undefined;
+  return (s) => {
+    const x = evalFinal(c.fn, s);
+    const n = x === undefined ? undefined : castSample(x, 'sint');
+    // A missing or non-positive value leaves the timeout as it is.
+    if (n?.type === 'sint' && n.value > 0n && n.value <= 2147483647n) apply(s, Number(n.value));
+    return undefined;
+  };
+}
+
+/** An address sample as an endpoint keeping `port` (tcp_act.c: set-src/set-dst keep the port). */
+function endpointFrom(s: Sample | undefined, port: number): Endpoint | undefined {
+  if (s === undefined) return undefined;
+  const a = castSample(s, 'addr');
+  if (a?.type === 'ipv4') return { address: ipv4ToString(a.value), port };
+  if (a?.type === 'ipv6') return { address: ipv6ToString(a.value), port };
+  return undefined;
+}
+
+/**
+ * tcp_act.c tcp_action_req_set_src/dst[_port](): the connection's address
+ * changes for what follows (fetches, forwardfor, balance source) and for the
+ * rest of the connection; an expression that gives nothing changes nothing.
+ */
+function compileSetAddress(r: RuleConfig): RuleFn | undefined {
+  const e = r.expressions?.[0];
+  const c = e === undefined ? undefined : compileSample(e);
+  if (c === undefined || !c.ok) return undefined;
+  const src = r.action.startsWith('set-src');
+  const port = r.action.endsWith('-port');
+  return (s) => {
+    const cur = src ? s.src : s.dst;
+    const x = evalFinal(c.fn, s);
+    let next: Endpoint | undefined;
+    if (!port) next = endpointFrom(x, cur?.port ?? 0);
+    else {
+      const n = x === undefined ? undefined : castSample(x, 'sint');
+      if (n?.type === 'sint') next = { address: cur?.address ?? '0.0.0.0', port: Number(BigInt.asUintN(16, n.value)) };
+    }
+    if (next === undefined) return undefined;
+    if (src) s.srcOverride = next;
+    else s.dstOverride = next;
+    return undefined;
+  };
+}
+
+/** queue.c action_set_priority_class/offset(): clamped to [-2047, 2047] and [-524287, 524287]. */
+function compileSetPriority(r: RuleConfig): RuleFn | undefined {
+  const e = r.expressions?.[0];
+  const c = e === undefined ? undefined : compileSample(e);
+  if (c === undefined || !c.ok) return undefined;
+  const isClass = r.action === 'set-priority-class';
+  const lim = isClass ? 0x7ff : 0x7ffff;
+  return (s) => {
+    const x = evalFinal(c.fn, s);
+    const n = x === undefined ? undefined : castSample(x, 'sint');
+    if (n?.type !== 'sint') return undefined;
+    const v = Number(n.value < BigInt(-lim) ? BigInt(-lim) : n.value > BigInt(lim) ? BigInt(lim) : n.value);
+    if (isClass) s.prioClass = v;
+    else s.prioOffset = v;
     return undefined;
   };
 }
@@ -326,7 +590,7 @@ function compileReply(d: HttpReplyData | undefined, action: string): RuleFn {
   }
   const text = body === undefined ? () => '' : body.source === 'lf-string' ? compileLogFormat(body.format, body.value) : () => body.value;
   const hdrs = (d?.headers ?? []).map((h) => ({ name: h.name, value: fmt(h.value) }));
-  const reason = isDefaultErrorStatus(status) ? defaultErrorReason(status) : status === 200 ? 'OK' : '';
+  const reason = httpReason(status);
   return (s) => {
     const b = Buffer.from(text(s), 'latin1');
     let h = `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${b.length}\r\n`;
@@ -334,6 +598,23 @@ function compileReply(d: HttpReplyData | undefined, action: string): RuleFn {
     for (const x of hdrs) h += `${x.name.toLowerCase()}: ${x.value(s)}\r\n`;
     return { kind: 'reply', bytes: Buffer.concat([Buffer.from(`${h}\r\n`, 'latin1'), b]), close: false };
   };
+}
+
+/** http.c http_get_reason(), read from haproxy 2.6 (`return status <n>` for every code). */
+const REASONS: Readonly<Record<number, string>> = { 100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints", 200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information", 204: "No Content", 205: "Reset Content", 206: "Partial Content", 207: "Multi-Status", 210: "Content Different", 226: "IM Used", 300: "Multiple Choices", 301: "Moved Permanently", 302: "Moved Temporarily", 303: "See Other", 304: "Not Modified", 305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect", 310: "Too many Redirects", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable", 407: "Proxy Authentication Required", 408: "Request Time-out", 409: "Conflict", 410: "Gone", 411: "Length Required", 412: "Precondition Failed", 413: "Request Entity Too Large", 414: "Request-URI Too Long", 415: "Unsupported Media Type", 416: "Requested range unsatisfiable", 417: "Expectation failed", 418: "I'm a teapot", 421: "Misdirected Request", 422: "Unprocessable Content", 423: "Locked", 424: "Method failure", 425: "Too Early", 426: "Upgrade Required", 428: "Precondition Required", 429: "Too Many Requests", 431: "Request Header Fields Too Large", 449: "Retry With", 450: "Blocked by Windows Parental Controls", 451: "Unavailable For Legal Reasons", 456: "Unrecoverable Error", 499: "client has closed connection", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway or Proxy Error", 503: "Service Unavailable", 504: "Gateway Time-out", 505: "HTTP Version not supported", 506: "Variant also negotiate", 507: "Insufficient storage", 508: "Loop detected", 509: "Bandwidth Limit Exceeded", 510: "Not extended", 511: "Network authentication required", 520: "Web server is returning an unknown error" };
+
+/** The reason phrase haproxy 2.6 writes for a status it sets itself (set-status, return). */
+export function httpReason(status: number): string {
+  const r = REASONS[status];
+  if (r !== undefined) return r;
+  switch (Math.floor(status / 100)) {
+    case 1: return 'Informational';
+    case 2: return 'Success';
+    case 3: return 'Redirection';
+    case 4: return 'Client Error';
+    case 5: return 'Server Error';
+    default: return 'Other';
+  }
 }
 
 const REDIRECT_REASON: Record<number, string> = { 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect' };

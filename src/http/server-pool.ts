@@ -1,84 +1,253 @@
 /**
- * Idle server connections kept for reuse (haproxy's per-server idle lists,
- * `http-reuse`, configuration.txt §4.2): a small LIFO stack per server.
+ * Idle server connections kept for reuse: haproxy's per-server idle lists
+ * and their purge task (server.c srv_add_to_idle_list(),
+ * srv_cleanup_idle_conns(); configuration.txt §4.2 "http-reuse", §5.2
+ * "pool-max-conn", "pool-purge-delay", "pool-low-conn").
  *
- * An idle connection has no stream: its data or close means the server is
- * done with it, so it is destroyed and forgotten. The stack is bounded
- * (`pool-max-conn`: -1 unlimited, 0 none; haproxy's default is unlimited, 64 here) and
- * each entry expires after `pool-purge-delay` (default 5 s).
+ * Cheap by construction: a server socket gets its event handlers once, for
+ * its whole life (stream-server.ts). While it is idle its owner is empty and
+ * those handlers call {@link idleEvent}: data or a close on an idle
+ * connection ends it. Parking and taking a connection therefore adds and
+ * removes no listener; it is a push and a pop on an array plus two stores.
+ *
+ * Each entry remembers how many requests the connection carried: haproxy
+ * files a connection that served a second request in its "safe" list, which
+ * `http-reuse aggressive` may give to the first request of a client
+ * connection (backend.c connect_server()).
+ *
+ * Purging follows srv_cleanup_idle_conns(): every `pool-purge-delay`
+ * (default 5 s) after the first connection was parked, half of the
+ * connections beyond the estimated need are closed, where the need is the
+ * most connections used at once since the previous purge (checked against
+ * haproxy 2.6: one idle connection lives three purge periods; two idle ones
+ * left by one-at-a-time clients are both closed at the first purge).
  */
 import type net from 'node:net';
 import type { Server } from '../server/server.js';
 
-interface Idle {
-  readonly sock: net.Socket;
-  readonly since: number;
+/** What the pool keeps on a server socket (a symbol property: no side map lookup). */
+export interface ConnMeta {
+  /** The server it connects to. */
+  readonly server: Server;
+  /** Requests sent on it so far. */
+  uses: number;
+  /** Parked in the server's idle list. */
+  idle: boolean;
 }
 
-const pools = new WeakMap<Server, Idle[]>();
-
-const DEFAULT_MAX = 64;
-const PURGE_DELAY = 5000;
-
-function onIdleEvent(this: net.Socket): void {
-  // Data on an idle connection is a protocol error, a close ends it: drop it.
-  this.destroy();
+const META: unique symbol = Symbol('switchyard.poolMeta');
+interface MetaSocket extends net.Socket {
+  [META]?: ConnMeta;
 }
 
-function detach(sock: net.Socket): void {
-  sock.removeListener('data', onIdleEvent);
-  sock.removeListener('end', onIdleEvent);
-  sock.removeListener('close', onIdleEvent);
-  sock.removeListener('error', onIdleEvent);
+/** Per-server idle list and the counters of haproxy's purge estimate. */
+interface ServerPool {
+  /** Parked sockets, most recent last; entries whose meta.idle is false are stale (lazily dropped). */
+  readonly list: MetaSocket[];
+  /** Live idle connections (srv->curr_idle_conns). */
+  idle: number;
+  /** Connections attached to a stream (srv->curr_used_conns). */
+  used: number;
+  /** Most used at once since the last purge (srv->max_used_conns). */
+  maxUsed: number;
+  /** srv->est_need_conns. */
+  estNeed: number;
+  purgeTimer: NodeJS.Timeout | undefined;
 }
 
-/** Parks an idle connection to `server` for later reuse; destroys it when the pool is full. */
+const pools = new WeakMap<Server, ServerPool>();
+
+const DEFAULT_PURGE_DELAY = 5000;
+
+function poolOf(server: Server): ServerPool {
+  let p = pools.get(server);
+  if (p === undefined) {
+    p = { list: [], idle: 0, used: 0, maxUsed: 0, estNeed: 0, purgeTimer: undefined };
+    pools.set(server, p);
+  }
+  return p;
+}
+
+/** The pool data of a server socket, created on its first use. */
+export function connMeta(sock: net.Socket, server: Server): ConnMeta {
+  const s = sock as MetaSocket;
+  let m = s[META];
+  if (m === undefined) {
+    m = { server, uses: 0, idle: false };
+    s[META] = m;
+  }
+  return m;
+}
+
+/**
+ * A stream starts using `sock` for a request (new or reused connection):
+ * counts it as used (server.h srv_use_conn()) and as one more request on it.
+ */
+export function useConn(sock: net.Socket, server: Server): void {
+  const m = connMeta(sock, server);
+  m.uses++;
+  const p = poolOf(server);
+  p.used++;
+  if (p.maxUsed < p.used) p.maxUsed = p.used;
+  if (p.estNeed < p.used) p.estNeed = p.used;
+}
+
+/** The stream stopped using `sock` (it is being parked, kept private or closed). */
+export function unuseConn(sock: net.Socket): void {
+  const m = (sock as MetaSocket)[META];
+  if (m === undefined) return;
+  const p = pools.get(m.server);
+  if (p !== undefined && p.used > 0) p.used--;
+}
+
+/** `pool-purge-delay` of a server (0: nothing is kept). */
+function purgeDelay(server: Server): number {
+  return server.config.poolPurgeDelay ?? DEFAULT_PURGE_DELAY;
+}
+
+/**
+ * Parks an idle connection to `server` for any stream (srv_add_to_idle_list());
+ * closes it when the pool takes none (`pool-max-conn 0`, `pool-purge-delay 0`,
+ * the pool full) or the socket is no longer usable. The caller already
+ * called {@link unuseConn}.
+ */
 export function releaseIdle(server: Server, sock: net.Socket): void {
-  if (sock.destroyed || !sock.writable) {
-    sock.destroy();
+  const max = server.config.poolMaxConn ?? -1;
+  const delay = purgeDelay(server);
+  const p = poolOf(server);
+  if (sock.destroyed || !sock.writable || delay <= 0 || max === 0 || (max > 0 && p.idle >= max)) {
+    closeConn(sock);
     return;
   }
-  let list = pools.get(server);
-  if (list === undefined) {
-    list = [];
-    pools.set(server, list);
-  }
-  const max = server.config.poolMaxConn ?? DEFAULT_MAX;
-  if (max === 0 || (max > 0 && list.length >= max)) {
-    sock.destroy();
-    return;
-  }
-  sock.on('data', onIdleEvent);
-  sock.on('end', onIdleEvent);
-  sock.on('close', onIdleEvent);
-  sock.on('error', onIdleEvent);
+  const m = connMeta(sock, server);
+  m.idle = true;
+  p.list.push(sock as MetaSocket);
+  p.idle++;
+  // A paused socket would not report the server's close.
   sock.resume();
-  list.push({ sock, since: performance.now() });
+  if (p.purgeTimer === undefined) p.purgeTimer = setTimeout(purge, delay, server, p).unref();
 }
 
-/** Takes the most recently parked live connection to `server`, if any. */
-export function takeIdle(server: Server): net.Socket | undefined {
-  const list = pools.get(server);
-  if (list === undefined) return undefined;
-  const now = performance.now();
-  while (list.length > 0) {
-    const e = list.pop()!;
-    detach(e.sock);
-    if (e.sock.destroyed || !e.sock.writable || now - e.since > PURGE_DELAY) {
-      e.sock.destroy();
+/**
+ * Takes the most recently parked live connection to `server`, if any;
+ * `minUses` > 0 takes only connections that carried that many requests
+ * (haproxy's safe list, for `http-reuse aggressive`).
+ */
+export function takeIdle(server: Server, minUses = 0): net.Socket | undefined {
+  const p = pools.get(server);
+  if (p === undefined || p.idle === 0) return undefined;
+  const list = p.list;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const sock = list[i]!;
+    const m = sock[META]!;
+    if (!m.idle) {
+      list.splice(i, 1);
       continue;
     }
-    return e.sock;
+    if (m.uses < minUses) continue;
+    list.splice(i, 1);
+    m.idle = false;
+    p.idle--;
+    if (sock.destroyed || !sock.writable) {
+      sock.destroy();
+      continue;
+    }
+    return sock;
   }
   return undefined;
 }
 
+/**
+ * Takes a given idle connection back (the client connection's own previous
+ * server connection, preferred as haproxy's session list is); false when it
+ * is gone or was given to another stream meanwhile.
+ */
+export function takeBack(sock: net.Socket): boolean {
+  const m = (sock as MetaSocket)[META];
+  if (m === undefined || !m.idle || sock.destroyed || !sock.writable) return false;
+  m.idle = false;
+  const p = pools.get(m.server);
+  if (p !== undefined) p.idle--;
+  // Its stale entry in the list is dropped by the next take or purge.
+  return true;
+}
+
+/** The server a pooled or used connection goes to (undefined for a socket the pool never saw). */
+export function connServer(sock: net.Socket): Server | undefined {
+  return (sock as MetaSocket)[META]?.server;
+}
+
+/** Whether `sock` is parked idle in its server's pool. */
+export function isIdle(sock: net.Socket): boolean {
+  return (sock as MetaSocket)[META]?.idle === true;
+}
+
+/**
+ * An idle connection's socket reported data, its end or its close (the
+ * handlers of stream-server.ts call this while no stream owns it): the
+ * server is done with it; it is closed and leaves the pool.
+ */
+export function idleEvent(sock: net.Socket): void {
+  const m = (sock as MetaSocket)[META];
+  if (m !== undefined && m.idle) {
+    m.idle = false;
+    const p = pools.get(m.server);
+    if (p !== undefined) p.idle--;
+  }
+  sock.destroy();
+}
+
+/**
+ * Closes a connection the pool does not keep: haproxy 2.6 aborts these (the
+ * server sees a reset, not a FIN: checked with pool-max-conn 0 and with the
+ * purge), so that no TIME_WAIT stays on the proxy's side.
+ */
+function closeConn(sock: net.Socket): void {
+  if (sock.destroyed) return;
+  sock.resetAndDestroy();
+}
+
+/** server.c srv_cleanup_idle_conns() for one server. */
+function purge(server: Server, p: ServerPool): void {
+  p.purgeTimer = undefined;
+  if (p.idle > 0) {
+    let exceed = p.used + p.idle - Math.max(p.maxUsed, p.estNeed);
+    exceed = (exceed >> 1) + (exceed & 1);
+    p.estNeed = (p.estNeed + p.maxUsed) >> 1;
+    if (p.estNeed < p.maxUsed) p.estNeed = p.maxUsed;
+    p.maxUsed = p.used;
+    if (exceed > 0) {
+      // One thread: max_conn = exceed * idle / idle + 1; the oldest go first.
+      let kill = exceed + 1;
+      const list = p.list;
+      let i = 0;
+      while (kill > 0 && i < list.length) {
+        const sock = list[i]!;
+        const m = sock[META]!;
+        list.splice(i, 1);
+        if (!m.idle) continue;
+        m.idle = false;
+        p.idle--;
+        kill--;
+        closeConn(sock);
+      }
+    }
+  }
+  if (p.idle > 0) p.purgeTimer = setTimeout(purge, purgeDelay(server), server, p).unref();
+  else p.list.length = 0;
+}
+
 /** Closes every idle connection to `server` (server going down, stop). */
 export function purgeIdle(server: Server): void {
-  const list = pools.get(server);
-  if (list === undefined) return;
-  for (const e of list.splice(0)) {
-    detach(e.sock);
-    e.sock.destroy();
+  const p = pools.get(server);
+  if (p === undefined) return;
+  for (const sock of p.list.splice(0)) {
+    const m = sock[META]!;
+    if (!m.idle) continue;
+    m.idle = false;
+    closeConn(sock);
   }
+  p.idle = 0;
+  if (p.purgeTimer !== undefined) clearTimeout(p.purgeTimer);
+  p.purgeTimer = undefined;
 }

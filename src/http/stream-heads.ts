@@ -10,23 +10,32 @@ import { cleanConnectionValue, writeCanonical, writeHead } from './h1-writer.js'
 import { addressHeaderFor } from './forwardfor.js';
 import type { HttpProxy } from './rules.js';
 import type { HttpStream } from './stream.js';
+import { beConnConfig, feConnConfig } from './stream-config.js';
+import { adjustHeadCase, caseMapOf } from './h1-case-adjust.js';
+import { uniqueIdHeader } from './unique-id.js';
 
 /** Serializes the request head for the server, with the forwarding headers and connection mode. */
 export function buildReqHead(s: HttpStream, head: H1Head, bhp: HttpProxy): Buffer {
   const add: Array<readonly [string, string]> = [];
   const canon = s.reqCanon;
   const has = canon === undefined ? undefined : (n: string): boolean => canon.headers.some(([k]) => k.toLowerCase() === n);
-  const xff = addressHeaderFor(s.hp.forwardFor ?? bhp.forwardFor, s.cli.remoteAddress, head, has);
+  // http_ana.c http_process_request(): `unique-id-header` comes before X-Forwarded-For (unique-id.ts).
+  const uid = uniqueIdHeader(s);
+  if (uid !== undefined) add.push(uid);
+  const xff = addressHeaderFor(s.hp.forwardFor ?? bhp.forwardFor, s.src?.address, head, has);
   if (xff !== undefined) add.push(xff);
-  const xot = addressHeaderFor(s.hp.originalTo ?? bhp.originalTo, s.cli.localAddress, head, has);
+  const xot = addressHeaderFor(s.hp.originalTo ?? bhp.originalTo, s.dst?.address, head, has);
   if (xot !== undefined) add.push(xot);
   // mux_h1.c h1_update_req_conn_value(): HTTP/1.0 keep-alive is explicit, HTTP/1.1 close is.
-  const kal = s.srvKeep && !s.upgrade;
+  // configuration.txt §4.2 "option http-pretend-keepalive": the server is
+  // not told about the close (haproxy 2.6 then sends no connection header to
+  // a 1.1 server and closes after the response all the same).
+  const kal = (s.srvKeep || beConnConfig(s.be!).pretendKeepAlive) && !s.upgrade;
   if (kal && !s.reqMajor11) add.push(['connection', 'keep-alive']);
   else if (!kal && s.reqMajor11 && !s.upgrade) add.push(['connection', 'close']);
   s.reqChunkedOut = head.bodyKind === BODY_CHUNKED;
-  if (canon !== undefined) return writeCanonical(withAdded(cleanConn(canon), add));
-  return writeHead(head, add.length === 0 ? undefined : { add });
+  const out = canon !== undefined ? writeCanonical(withAdded(cleanConn(canon), add)) : writeHead(head, add.length === 0 ? undefined : { add });
+  return beConnConfig(s.be!).caseAdjustServer ? adjustHeadCase(out, caseMapOf(s.runtime.model)) : out;
 }
 
 /**
@@ -41,7 +50,8 @@ export function buildResHead(s: HttpStream, head: H1Head, switching: boolean): B
     if (s.cliKeep && !s.reqMajor11) add.push(['connection', 'keep-alive']);
     else if (!s.cliKeep && head.http11) add.push(['connection', 'close']);
   }
-  return s.resCanon !== undefined ? writeCanonical(withAdded(cleanConn(s.resCanon), add)) : writeHead(head, add.length === 0 ? undefined : { add });
+  const out = s.resCanon !== undefined ? writeCanonical(withAdded(cleanConn(s.resCanon), add)) : writeHead(head, add.length === 0 ? undefined : { add });
+  return feConnConfig(s.fe).caseAdjustClient ? adjustHeadCase(out, caseMapOf(s.runtime.model)) : out;
 }
 
 /** The canonical head with Connection values cleaned of close/keep-alive (as the writer does for parsed heads). */

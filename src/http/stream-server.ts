@@ -7,19 +7,24 @@
  */
 import type net from 'node:net';
 import { openConnection } from '../net/connect.js';
-import type { Server } from '../server/server.js';
+import { Observed, type Server } from '../server/server.js';
+import type { Backend } from '../proxy/runtime.js';
+import { beConnConfig } from './stream-config.js';
+import { redirectToServer } from '../server/server-redirect.js';
 import { BODY_UNTIL_CLOSE } from './h1-head.js';
-import { takeIdle } from './server-pool.js';
+import { connServer, idleEvent, releaseIdle, takeBack, takeIdle, unuseConn, useConn } from './server-pool.js';
 import type { HttpStream } from './stream.js';
 import { errorReply, responseError } from './stream-replies.js';
 import { CONNECT, FORWARD, TUNNEL } from './stream-state.js';
 import { armIn } from './stream-timers.js';
 import { retryDecision } from '../proxy/retry-policy.js';
+import { persistRetry, persistTarget } from './cookie-persistence.js';
 
 /** backend.c assign_server(): pick, queue when full, 503 when none. */
 export function assignServer(s: HttpStream): void {
   const be = s.be!;
-  const server = be.algorithm.pick(s);
+  // use-server or the persistence cookie first (SF_ASSIGNED), then the balancer.
+  const server = persistTarget(s) ?? lastServer(s, be) ?? be.algorithm.pick(s);
   if (server === undefined) {
     if (be.activeCount + be.backupCount > 0) {
       be.queue.push(s);
@@ -32,27 +37,52 @@ export function assignServer(s: HttpStream): void {
     return;
   }
   if (!server.hasFreeSlot()) {
+    // configuration.txt §5.2 "maxqueue": a full server queue answers 503 (sQ).
+    if (server.maxqueue > 0 && server.queue.length >= server.maxqueue) {
+      server.counters.connectFailures++;
+      be.counters.connectFailures++;
+      s.setTerm('s', 'Q');
+      errorReply(s, 503);
+      return;
+    }
     server.enqueue(s);
     armIn(s, be.timeouts.queue ?? be.timeouts.connect);
     return;
   }
-  server.take();
+  server.take(s);
   s.grant(server);
+}
+
+/**
+ * backend.c assign_server(): with `option prefer-last-server` and an
+ * algorithm that does not hash, the server of the client connection's idle
+ * server connection, while it is usable and, with `max-keep-alive-queue`,
+ * has room or a queue shorter than that.
+ */
+function lastServer(s: HttpStream, be: Backend): Server | undefined {
+  const own = s.ownConn;
+  if (own === undefined) return undefined;
+  const c = beConnConfig(be);
+  if (!c.preferLast || be.algorithm.kind === 'hi') return undefined;
+  const srv = connServer(own);
+  if (srv === undefined || srv.owner !== be || !srv.usable) return undefined;
+  if (c.maxKaQueue !== 0 && !srv.hasFreeSlot() && srv.queue.length + 1 >= c.maxKaQueue) return undefined;
+  return srv;
 }
 
 /** Waiter: a slot on `server` is ours. */
 export function grantServer(s: HttpStream, server: Server): void {
   if (s.finished || s.phase !== CONNECT) {
-    server.drop();
+    server.drop(s);
     return;
   }
   s.server = server;
-  // configuration.txt §4.2 "http-reuse safe": the first request of a
-  // connection gets its own server connection, later ones may reuse idle ones.
-  if (s.srv === undefined && s.be!.config.httpReuse !== 'never' && (s.txCount > 1 || s.be!.config.httpReuse === 'always' || s.be!.config.httpReuse === 'aggressive')) {
-    const idle = takeIdle(server);
-    if (idle !== undefined) {
-      attachSrv(s, idle);
+  // `redir <prefix>`: a 302 instead of a connection (src/server/server-redirect.ts).
+  if (server.config.redir !== undefined && redirectToServer(s, server)) return;
+  if (s.srv === undefined) {
+    const sock = reusableConn(s, server);
+    if (sock !== undefined) {
+      attachSrv(s, sock);
       s.reused = true;
       s.srvConnected = true;
       s.startForward();
@@ -60,6 +90,55 @@ export function grantServer(s: HttpStream, server: Server): void {
     }
   }
   connectServer(s);
+}
+
+/**
+ * An idle connection to `server` this request may use (backend.c
+ * connect_server()): first the client connection's own previous one
+ * (haproxy's session list: always allowed, even with `http-reuse never`),
+ * then the server's idle pool as `http-reuse` allows: never none; safe only
+ * for a request that is not the first of its client connection; aggressive
+ * also for a first request, on a connection that already carried two
+ * requests (haproxy's "safe" list); always any.
+ */
+function reusableConn(s: HttpStream, server: Server): net.Socket | undefined {
+  const own = s.ownConn;
+  if (own !== undefined && connServer(own) === server) {
+    s.ownConn = undefined;
+    if (s.ownPrivate ? !own.destroyed && own.writable : takeBack(own)) return own;
+    if (s.ownPrivate) own.destroy();
+  }
+  const reuse = beConnConfig(s.be!).reuse;
+  if (reuse === 'never') return undefined;
+  if (s.txCount > 1 || reuse === 'always') return takeIdle(server);
+  if (reuse === 'aggressive') return takeIdle(server, 2);
+  return undefined;
+}
+
+/**
+ * The transaction is over and its server connection may stay open: parked
+ * in the server's pool and remembered as this client connection's own, or
+ * kept private to the client connection with `http-reuse never` (h1_detach():
+ * CO_FL_PRIVATE connections stay in the session).
+ */
+export function keepServerConn(s: HttpStream, server: Server, sock: net.Socket): void {
+  const prev = s.ownConn;
+  if (prev !== undefined && s.ownPrivate && prev !== sock) prev.destroy();
+  if (s.be !== undefined && beConnConfig(s.be).reuse === 'never') {
+    s.ownConn = sock;
+    s.ownPrivate = true;
+    return;
+  }
+  releaseIdle(server, sock);
+  s.ownConn = sock;
+  s.ownPrivate = false;
+}
+
+/** The client connection ends: its private server connection closes, a shared one stays in the pool. */
+export function dropOwnConn(s: HttpStream): void {
+  const own = s.ownConn;
+  s.ownConn = undefined;
+  if (own !== undefined && s.ownPrivate) own.destroy();
 }
 
 /** A new connection to the granted server (`timeout connect` armed). */
@@ -83,20 +162,30 @@ interface OwnedSocket extends net.Socket {
 // connection moves from stream to stream by changing its owner, without
 // adding and removing five listeners per transaction (bench/http.ts profile:
 // listener churn showed as megamorphic keyed loads/stores and splices).
+// Without an owner the connection is idle (pooled or kept private): data,
+// an end or a close from the server means it is done with it (idleEvent).
 function ownerData(this: OwnedSocket, chunk: Buffer): void {
-  this[OWNER]?.onSrvData(chunk);
+  const o = this[OWNER];
+  if (o !== undefined) o.onSrvData(chunk);
+  else idleEvent(this);
 }
 function ownerEnd(this: OwnedSocket): void {
-  this[OWNER]?.onSrvEnd();
+  const o = this[OWNER];
+  if (o !== undefined) o.onSrvEnd();
+  else idleEvent(this);
 }
 function ownerDrain(this: OwnedSocket): void {
   this[OWNER]?.onSrvDrain();
 }
 function ownerError(this: OwnedSocket): void {
-  this[OWNER]?.onSrvError();
+  const o = this[OWNER];
+  if (o !== undefined) o.onSrvError();
+  else idleEvent(this);
 }
 function ownerClose(this: OwnedSocket): void {
-  this[OWNER]?.onSrvClose();
+  const o = this[OWNER];
+  if (o !== undefined) o.onSrvClose();
+  else idleEvent(this);
 }
 
 /** Makes `sock` the stream's server connection (its handlers are bound on first use only). */
@@ -113,6 +202,7 @@ export function attachSrv(s: HttpStream, sock: net.Socket): void {
     sock.on('close', ownerClose);
   }
   o[OWNER] = s;
+  useConn(sock, s.server!);
 }
 
 /** Forgets the server connection (its handlers then do nothing); returns it (to pool or destroy). */
@@ -121,6 +211,7 @@ export function detachSrv(s: HttpStream): net.Socket | undefined {
   if (sock === undefined) return undefined;
   const o = sock as OwnedSocket;
   if (o[OWNER] === s) o[OWNER] = undefined;
+  unuseConn(sock);
   if (!s.srvConnected) sock.removeListener('connect', s.onSrvConnect);
   s.srv = undefined;
   return sock;
@@ -137,7 +228,10 @@ export function onServerEnd(s: HttpStream): void {
     return;
   }
   s.srvKeep = false;
-  if (s.phase === FORWARD && !s.resDone) responseError(s, 502);
+  if (s.phase === FORWARD && !s.resDone) {
+    if (!s.resStarted) s.server?.observe(Observed.HTTP_BROKEN_PIPE);
+    responseError(s, 502);
+  }
 }
 
 /** Socket errors matter only while connecting; otherwise they surface as 'close'. */
@@ -162,6 +256,7 @@ export function onServerClose(s: HttpStream): void {
       s.resParser.finish();
       return;
     }
+    if (!s.resStarted) s.server?.observe(Observed.HTTP_BROKEN_PIPE);
     responseError(s, 502);
   }
 }
@@ -175,6 +270,7 @@ export function connectFailed(s: HttpStream): void {
   detachSrv(s)?.destroy();
   const be = s.be!;
   const server = s.server;
+  server?.observe(Observed.L4_ERR);
   if (s.retries >= be.retries || server === undefined) {
     be.counters.connectFailures++;
     if (server !== undefined) server.counters.connectFailures++;
@@ -184,12 +280,12 @@ export function connectFailed(s: HttpStream): void {
   }
   s.retries++;
   be.counters.retries++;
-  const { redispatch, delayed, delayMs } = retryDecision(be, server, s.retries);
+  const { redispatch, delayed, delayMs } = retryDecision(be, server, s.retries, persistRetry(s));
   s.avoid = server;
   if (redispatch) {
     // The slot goes back; the next attempt picks a server again, avoiding this one.
     s.server = undefined;
-    server.drop();
+    server.drop(s);
   }
   const next = redispatch ? assignServer : connectServer;
   if (!delayed) {
@@ -209,7 +305,7 @@ export function connectFailed(s: HttpStream): void {
 export function releaseServer(s: HttpStream): void {
   const server = s.server;
   s.server = undefined;
-  if (server !== undefined) server.drop();
+  if (server !== undefined) server.drop(s);
   const be = s.be;
   if (be !== undefined) {
     be.counters.curConns--;

@@ -4,9 +4,10 @@
  * http-request`, `http-keep-alive`, `queue`, `connect`, `client`, `server`,
  * `tunnel` (configuration.txt §4 "timeout ...").
  */
-import { rawErrorMessage } from './default-errors.js';
 import type { HttpStream } from './stream.js';
-import { errorReply, timeoutReply } from './stream-replies.js';
+import { feConnConfig } from './stream-config.js';
+import { errorReply, rawErrorReply, timeoutReply } from './stream-replies.js';
+import { Observed } from '../server/server.js';
 import { connectFailed } from './stream-server.js';
 import { clock, CONNECT, FORWARD, TUNNEL, WAIT_REQ } from './stream-state.js';
 
@@ -52,8 +53,9 @@ export function armForward(s: HttpStream): void {
 /** The inactivity timeout of the current phase: `timeout tunnel`, else the smaller of client/server. */
 export function activeTimeout(s: HttpStream): number | undefined {
   const be = s.be;
-  if (s.phase === TUNNEL) return be?.timeouts.tunnel ?? minDef(s.fe.timeouts.client, be?.timeouts.server);
-  return minDef(s.fe.timeouts.client, be?.timeouts.server);
+  // set-timeout server|tunnel rules (src/http/rules.ts) override the backend's values.
+  if (s.phase === TUNNEL) return s.curTunnelTimeout ?? be?.timeouts.tunnel ?? minDef(s.fe.timeouts.client, s.curServerTimeout ?? be?.timeouts.server);
+  return minDef(s.fe.timeouts.client, s.curServerTimeout ?? be?.timeouts.server);
 }
 
 /** The connection's timer fired: the timeout of the current phase, if it is really due. */
@@ -73,12 +75,26 @@ export function timerFired(s: HttpStream): void {
         s.closeCli();
         return;
       }
+      if (s.txCount === 0 && s.bytesIn === 0 && feConnConfig(s.fe).ignoreProbes) {
+        // configuration.txt §4.2 "option http-ignore-probes": a connection
+        // that never sent a byte gets no 408.
+        s.closeCli();
+        return;
+      }
       s.setTerm('c', 'R');
-      s.cli.write(rawErrorMessage(408));
+      // `errorfile 408 /dev/null` closes silently (stream-replies.ts rawErrorReply).
+      rawErrorReply(s, 408);
       s.closeCli();
       return;
     }
     case CONNECT:
+      if (s.bodyWait) {
+        // http-buffer-request: the body did not come in time (http_wait_for_msg_body()).
+        s.bodyWait = false;
+        s.setTerm('c', 'R');
+        errorReply(s, 408);
+        return;
+      }
       if (s.server !== undefined && s.srv !== undefined && !s.srvConnected) {
         connectFailed(s);
         return;
@@ -90,12 +106,14 @@ export function timerFired(s: HttpStream): void {
     case FORWARD:
     case TUNNEL: {
       const be = s.be;
-      const tun = s.phase === TUNNEL ? be?.timeouts.tunnel : undefined;
-      const ts = tun ?? be?.timeouts.server;
+      const tun = s.phase === TUNNEL ? s.curTunnelTimeout ?? be?.timeouts.tunnel : undefined;
+      const ts = tun ?? s.curServerTimeout ?? be?.timeouts.server;
       const tc = tun ?? s.fe.timeouts.client;
       const waitingRes = s.phase === FORWARD && !s.resDone;
       if (ts !== undefined && (waitingRes || s.phase === TUNNEL) && now + 1 >= s.srvLast + ts) {
         s.setTerm('s', s.resStarted ? 'D' : 'H');
+        // http_ana.c: `observe layer7` counts a server timeout before the response.
+        if (s.phase === FORWARD && !s.resStarted) s.server?.observe(Observed.HTTP_READ_TIMEOUT);
         if (s.phase === FORWARD && !s.resStarted) timeoutReply(s);
         else s.kill();
         return;

@@ -23,7 +23,8 @@
  */
 import type net from 'node:net';
 import type { Listener } from '../net/listener.js';
-import type { Server, Waiter } from '../server/server.js';
+import { Observed, type Server, type Waiter } from '../server/server.js';
+import { observedStatus } from '../server/server-observe.js';
 import type { PickContext } from '../lb/registry.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
 import { StreamVars, type Endpoint, type SampleContext, type VarScope, type VarStore } from '../sample/context.js';
@@ -40,15 +41,24 @@ import {
   MSG_VER_11,
 } from './h1-head.js';
 import { CHUNK_END, chunkHeader, LAST_CHUNK, writeHead, writeLastChunk } from './h1-writer.js';
-import { releaseIdle } from './server-pool.js';
 import { httpProxyOf, type HttpProxy } from './rules.js';
+import { afterServerResponse } from './after-response.js';
+import { persistRequest, persistResponse, type PersistTxn } from './cookie-persistence.js';
 import type { HttpMessageSlot } from './http-fetches.js';
 import { buildReqHead, buildResHead } from './stream-heads.js';
 import { answer, errorReply, requestError, responseError, sendReply } from './stream-replies.js';
-import { assignServer, detachSrv, grantServer, onServerClose, onServerEnd, onServerError, releaseServer } from './stream-server.js';
+import { assignServer, detachSrv, dropOwnConn, grantServer, keepServerConn, onServerClose, onServerEnd, onServerError, releaseServer } from './stream-server.js';
 import { CLOSING, clock, CONNECT, connMode, DONE, FORWARD, MODE_CLO, MODE_KAL, TUNNEL, WAIT_REQ } from './stream-state.js';
 import { armForward, armIn, armWait, resetTimer, timerFired } from './stream-timers.js';
+import { beConnConfig, feConnConfig } from './stream-config.js';
+import { needsL4, startHttpL4 } from './stream-l4.js';
+import { rawErrorMessage } from './default-errors.js';
 import './http-fetches.js';
+import './stream-body.js';
+import { captureRequestHeaders, captureResponseHeaders } from './capture.js';
+import { monitorIntercept } from './monitor.js';
+import './auth.js';
+import './unique-id.js';
 
 /** Request parser events: the stream's own methods, bound once. */
 class ReqEvents implements H1Events {
@@ -157,9 +167,24 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   retries = 0;
   /** The server that just failed, avoided by the next pick when redispatching (PickContext). */
   avoid: Server | undefined = undefined;
+  /** Cookie persistence and use-server state of this transaction (cookie-persistence.ts). */
+  persist: PersistTxn | undefined = undefined;
   reused = false;
   srvConnected = false;
+  /** This client connection's previous server connection, idle (stream-server.ts reusableConn()). */
+  ownConn: net.Socket | undefined = undefined;
+  /** `ownConn` is private to this client connection (`http-reuse never`), not in the server's pool. */
+  ownPrivate = false;
   upgrade = false;
+  /** Set by http-request rules (src/http/rules.ts RuleSubject): set-src/set-dst last for the connection. */
+  srcOverride: Endpoint | undefined = undefined;
+  dstOverride: Endpoint | undefined = undefined;
+  /** set-timeout, set-priority-*, set-log-level: for the current transaction only. */
+  curServerTimeout: number | undefined = undefined;
+  curTunnelTimeout: number | undefined = undefined;
+  prioClass: number | undefined = undefined;
+  prioOffset: number | undefined = undefined;
+  logLevel: string | undefined = undefined;
 
   constructor(runtime: Runtime, fe: Frontend, listener: Listener, cli: net.Socket) {
     this.runtime = runtime;
@@ -193,10 +218,12 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     return this.be;
   }
   get src(): Endpoint | undefined {
+    if (this.srcOverride !== undefined) return this.srcOverride;
     const a = this.cli.remoteAddress;
     return a === undefined ? undefined : { address: a, port: this.cli.remotePort ?? 0 };
   }
   get dst(): Endpoint | undefined {
+    if (this.dstOverride !== undefined) return this.dstOverride;
     const a = this.cli.localAddress;
     return a === undefined ? undefined : { address: a, port: this.cli.localPort ?? 0 };
   }
@@ -205,7 +232,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   }
   /** PickContext: the client address for `balance source`. */
   get source(): string | undefined {
-    return this.cli.remoteAddress;
+    return this.srcOverride?.address ?? this.cli.remoteAddress;
   }
   get uri(): string | undefined {
     return this.reqCanon?.target ?? this.reqHead?.target();
@@ -231,13 +258,30 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     c.curConns++;
     if (c.curConns > c.maxConns) c.maxConns = c.curConns;
     const cli = this.cli;
+    cli.on('error', noop);
+    cli.on('close', this.onCliClose);
+    // tcp-request rules and PROXY headers first (stream-l4.ts), then HTTP.
+    const l4 = this.fe.l4;
+    if (needsL4(this, l4)) startHttpL4(this, l4);
+    else this.attachClient(undefined, false);
+  }
+
+  /**
+   * Starts reading HTTP: `first` holds the bytes the layer-4 stage already
+   * read (after a PROXY header, during inspection), `ended` whether the
+   * client already shut its side.
+   */
+  attachClient(first: Buffer | undefined, ended: boolean): void {
+    const cli = this.cli;
     cli.on('data', this.onCliData);
     cli.on('end', this.onCliEnd);
     cli.on('drain', this.onCliDrain);
-    cli.on('error', noop);
-    cli.on('close', this.onCliClose);
     cli.resume();
+    this.cliLast = clock();
+    this.waitStart = this.cliLast;
     armWait(this);
+    if (first !== undefined) this.onCliData(first);
+    if (ended && !this.finished) this.onCliEnd();
   }
 
   // ---- client side -------------------------------------------------------
@@ -279,7 +323,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     while (this.cliBuf !== undefined && this.cliPos < this.cliBuf.length) {
       if (this.phase === WAIT_REQ) {
         // first byte of a new request: timeout http-request from now on (keep-alive case).
-      } else if (this.phase !== FORWARD || this.reqDone) {
+      } else if ((this.phase !== FORWARD && !this.bodyWait) || this.reqDone) {
         break;
       }
       const buf = this.cliBuf;
@@ -314,6 +358,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.resDone = false;
     this.resStarted = false;
     this.retries = 0;
+    this.curServerTimeout = this.curTunnelTimeout = this.prioClass = this.prioOffset = undefined;
+    this.logLevel = undefined;
     this.avoid = undefined;
     this.reqPend.length = 0;
     this.reqPendLen = 0;
@@ -322,7 +368,26 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.upgrade = head.wantsUpgrade;
     this.phase = CONNECT;
     resetTimer(this);
+    this.bodyParts.length = 0;
+    this.bodyLen = 0;
+    this.bodyBytes = undefined;
+    // http_ana.c http_wait_for_request(): header captures, then monitor-uri, before any rule (capture.ts, monitor.ts).
+    captureRequestHeaders(this);
+    const mon = monitorIntercept(this);
+    if (mon !== undefined && answer(this, mon)) return;
+    // configuration.txt §4.2 "option http-buffer-request": the body, up to a
+    // buffer's worth, is read before the rules run (`req.body*` fetches see
+    // it, stream-body.ts); `timeout http-request` bounds the wait, then 408.
+    if (feConnConfig(this.fe).bufferRequest && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
+      this.bodyWait = true;
+      armIn(this, this.fe.timeouts.httpRequest ?? this.fe.timeouts.client);
+      return;
+    }
+    this.processRequest(head);
+  }
 
+  /** The request head (and the buffered body, if any) is here: rules, backend, server. */
+  processRequest(head: H1Head): void {
     // http-request rules of the frontend, switching, then the backend's (http_ana.c).
     let out = this.hp.request(this);
     if (out !== undefined && answer(this, out)) return;
@@ -342,8 +407,10 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       if (out !== undefined && answer(this, out)) return;
     }
     this.mode = connMode(this.fe, be);
-    this.cliKeep = head.keepAlive && this.mode !== MODE_CLO && !this.cliEnded;
+    this.cliKeep = head.keepAlive && this.mode !== MODE_CLO;
     this.srvKeep = this.mode === MODE_KAL;
+    // http_ana.c: use-server, then the persistence cookie (may strip it), before the head is written.
+    this.persist = persistRequest(this, be);
     this.pendingHead = buildReqHead(this, head, bhp);
     assignServer(this);
   }
@@ -356,6 +423,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   readonly onSrvConnect = (): void => {
     this.srvConnected = true;
+    this.server?.observe(Observed.L4_OK);
     this.startForward();
   };
 
@@ -373,6 +441,12 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     const h = this.pendingHead!;
     this.pendingHead = undefined;
     this.writeSrv(h);
+    if (this.bodyLen > 0) {
+      if (this.reqChunkedOut) this.writeSrv(chunkHeader(this.bodyLen));
+      for (const b of this.bodyParts) this.writeSrv(b);
+      if (this.reqChunkedOut) this.writeSrv(CHUNK_END);
+    }
+    if (this.reqDone && this.reqChunkedOut) this.writeSrv(this.reqTrailers ?? LAST_CHUNK);
     armForward(this);
     if (this.reqHead!.bodyKind === BODY_NONE || this.reqHead!.bodyKind === BODY_TUNNEL) {
       // The parser reports onEnd on its next feed; nothing else to forward.
@@ -382,6 +456,13 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   }
 
   reqBody(buf: Buffer, start: number, end: number): void {
+    if (this.phase === CONNECT) {
+      // Body read before the server connection (http-buffer-request): kept for startForward.
+      this.bodyParts.push(buf.subarray(start, end));
+      this.bodyLen += end - start;
+      if (this.bodyWait && this.bodyLen >= this.bodyLimit) this.endBodyWait();
+      return;
+    }
     if (this.upgrade && this.phase === TUNNEL) return;
     if (this.reqChunkedOut) {
       this.reqPend.push(buf.subarray(start, end));
@@ -389,6 +470,35 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     } else {
       this.writeSrv(buf.subarray(start, end));
     }
+  }
+
+  /** The body wait is over (complete, buffer full): the request goes on. */
+  private endBodyWait(): void {
+    this.bodyWait = false;
+    resetTimer(this);
+    this.processRequest(this.reqHead!);
+  }
+
+  /** Buffered body bytes that end the wait: a buffer less the rewrite reserve (channel_htx_full()). */
+  private get bodyLimit(): number {
+    const t = this.runtime.model.global.tune;
+    return (tuneNum(t, 'tune.bufsize') ?? 16384) - (tuneNum(t, 'tune.maxrewrite') ?? 1024);
+  }
+
+  // ---- buffered request body (stream-body.ts BodySlot) -------------------
+
+  /** Waiting for the body before the rules (http-buffer-request). */
+  bodyWait = false;
+  private readonly bodyParts: Buffer[] = [];
+  private bodyLen = 0;
+  private bodyBytes: Buffer | undefined = undefined;
+  get reqBodyBytes(): Buffer | undefined {
+    if (this.bodyLen === 0) return undefined;
+    return (this.bodyBytes ??= Buffer.concat(this.bodyParts, this.bodyLen));
+  }
+  get reqBodyDeclared(): number | undefined {
+    const h = this.reqHead;
+    return h !== undefined && h.bodyKind === BODY_LENGTH ? h.contentLength : undefined;
   }
 
   /** Writes the request chunks gathered from the current read as one chunk. */
@@ -405,6 +515,11 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   onReqEnd(): void {
     this.reqDone = true;
+    if (this.phase === CONNECT) {
+      // The whole body was buffered; it leaves with the head (startForward).
+      if (this.bodyWait) this.endBodyWait();
+      return;
+    }
     this.flushReqChunks();
     if (this.reqChunkedOut) this.writeSrv(this.reqTrailers ?? LAST_CHUNK);
     if (this.resDone) this.endTransaction();
@@ -438,6 +553,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       const n = p.feed(this.srvBuf, this.srvPos, this.srvBuf.length);
       if (n < 0) {
         this.flushGather();
+        if (!this.resStarted) this.server?.observe(Observed.HTTP_HDRRSP);
         responseError(this, 502);
         return;
       }
@@ -456,6 +572,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   /** A response head (interim or final). Returns false to pause the parser (tunnel). */
   onResHead(head: H1Head): boolean {
     this.resHead = head;
+    // http_ana.c: `observe layer7` counts 100-499, 501 and 505 as valid (src/server/server-observe.ts).
+    if (this.server?.observer !== undefined) this.server.observe(observedStatus(head.status));
     this.resCanon = undefined;
     if (head.isInterim) {
       // RFC 9110 §15.2: 1xx are forwarded as they come.
@@ -463,6 +581,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       return true;
     }
     this.resStarted = true;
+    // http_ana.c http_wait_for_response(): `capture response header` before any rule (capture.ts).
+    captureResponseHeaders(this);
     const bhp = httpProxyOf(this.be!);
     let out = bhp.response(this);
     if (out === undefined && this.be!.config !== this.fe.config) out = this.hp.response(this);
@@ -471,6 +591,9 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       sendReply(this, out.bytes, out.close);
       return false;
     }
+    // http_process_res_common(): Set-Cookie handling after the http-response rules.
+    if (this.persist !== undefined) persistResponse(this);
+    afterServerResponse(this);
     const switching = (head.flags & MSG_SWITCHING) !== 0 || head.bodyKind === BODY_TUNNEL;
     if (!head.keepAlive) this.srvKeep = false;
     // A body delimited by the close is forwarded as it is and the client
@@ -611,7 +734,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     // Bytes after the response (the server's protocol error) are dropped with the buffer.
     this.srvBuf = undefined;
     if (sock !== undefined) {
-      if (this.srvKeep && s !== undefined) releaseIdle(s, sock);
+      if (this.srvKeep && s !== undefined) keepServerConn(this, s, sock);
       else sock.destroy();
     }
     releaseServer(this);
@@ -659,11 +782,30 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       return;
     }
     if (this.phase === WAIT_REQ) {
-      // Nothing pending (or an incomplete head): the client is gone, close silently.
+      // haproxy 2.6 answers a client that closes before a complete request
+      // with a 400, even one that sent nothing on a new connection; only an
+      // idle keep-alive connection, or a silent probe with `option
+      // http-ignore-probes`, closes silently (checked differentially).
+      const partial = this.cliBuf !== undefined && this.cliPos < this.cliBuf.length;
+      if (partial || (this.txCount === 0 && !feConnConfig(this.fe).ignoreProbes)) {
+        this.setTerm('C', 'R');
+        this.cli.write(rawErrorMessage(400));
+      }
       this.closeCli();
       return;
     }
-    this.cliKeep = false;
+    if (this.phase === CONNECT && this.be !== undefined && beConnConfig(this.be).abortOnClose) {
+      // configuration.txt §4.2 "option abortonclose": the request still
+      // waiting in a queue or for its connection is dropped, the client
+      // connection closed without an answer.
+      this.setTerm('C', this.queued ? 'Q' : 'C');
+      detachSrv(this)?.destroy();
+      this.closeCli();
+      return;
+    }
+    // The response head is not changed for it: haproxy 2.6 sends no
+    // `connection: close` to a client that half-closed after its request,
+    // then closes after the response (endTransaction checks cliEnded).
     if (this.phase === CLOSING) this.cli.end();
   };
 
@@ -680,6 +822,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     detachSrv(this)?.destroy();
+    dropOwnConn(this);
     if (this.queued) {
       this.be?.queue.remove(this);
       for (const s of this.be?.servers ?? []) s.queue.remove(this);

@@ -4,9 +4,14 @@
  * `(inflight + 1) * SRV_EWGHT_MAX / eweight` (0 when idle); a server whose key
  * changes is reinserted after its equals, which rotates among equally loaded
  * servers like haproxy does.
+ *
+ * The trees are binary heaps (src/lb/server-heap.ts): taking, releasing and
+ * picking cost O(log n); a pick walks past saturated servers in order as
+ * haproxy's tree walk does, O(1) when the least loaded one has room.
  */
 import type { AlgorithmOptions, BalanceAlgorithm, PickContext } from './registry.js';
-import { recountServers, Server, ServerTree, SRV_EWGHT_MAX } from '../server/server.js';
+import { recountServers, Server, SRV_EWGHT_MAX } from '../server/server.js';
+import { ServerHeap } from './server-heap.js';
 
 /** lb_fwlc.c: fwlc_queue_srv() key. */
 function fwlcKey(s: Server): number {
@@ -20,8 +25,8 @@ export class LeastConn implements BalanceAlgorithm {
   readonly kind = 'cb' as const;
   private readonly servers: readonly Server[];
   private readonly allBackups: boolean;
-  private readonly act = new ServerTree(0);
-  private readonly bck = new ServerTree(1);
+  private readonly act = new ServerHeap(0);
+  private readonly bck = new ServerHeap(1);
   private firstBackup: Server | undefined;
   private srvAct = 0;
 
@@ -55,19 +60,32 @@ export class LeastConn implements BalanceAlgorithm {
 
   /** fwlc_get_next_server(): first non-saturated server in key order. */
   pick(ctx: PickContext): Server | undefined {
-    let tree: ServerTree;
+    let tree: ServerHeap;
     if (this.srvAct > 0) tree = this.act;
     else if (this.firstBackup !== undefined) return this.firstBackup;
     else tree = this.bck;
+    const first = tree.first();
+    if (first === undefined) return undefined;
+    // Fast path: the least loaded server has room and is not avoided.
+    if (first !== ctx.avoid && this.hasRoom(first)) return first;
+    let found: Server | undefined;
     let avoided: Server | undefined;
-    for (const s of tree.items) {
-      // A full server is still eligible while its queue has room (maxqueue).
-      if (s.maxconn === 0 || s.served + s.queue.length < s.maxconn + s.maxqueue) {
-        if (s !== ctx.avoid) return s;
-        avoided = s;
+    const avoid = ctx.avoid;
+    tree.forEachInOrder((s) => {
+      if (!this.hasRoom(s)) return false;
+      if (s !== avoid) {
+        found = s;
+        return true;
       }
-    }
-    return avoided;
+      avoided = s;
+      return false;
+    });
+    return found ?? avoided;
+  }
+
+  /** A full server is still eligible while its queue has room (maxqueue). */
+  private hasRoom(s: Server): boolean {
+    return s.maxconn === 0 || s.served + s.queue.length < s.maxconn + s.maxqueue;
   }
 
   /** fwlc_srv_reposition(): only moves the server when its key changed. */
@@ -75,8 +93,9 @@ export class LeastConn implements BalanceAlgorithm {
     if (s.lb.tree === -1) return;
     const k = fwlcKey(s);
     if (k === s.lb.key) return;
-    this.dequeue(s);
-    this.queue(s);
+    // Same as dequeue + queue (the server goes after its new equals), in one sift.
+    s.lb.key = k;
+    (s.backup ? this.bck : this.act).update(s);
   }
 
   onServerUp(s: Server): void {

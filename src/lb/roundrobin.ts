@@ -8,26 +8,30 @@
  * weight, which swap when the window is exhausted. Weights are effective
  * weights (user weight × BE_WEIGHT_SCALE); `lb.weight` is haproxy's
  * cur_eweight and `Server.eweight` its next_eweight.
+ *
+ * The trees are binary heaps (src/lb/server-heap.ts): a pick takes the first
+ * server and puts it back, O(log n) however many servers the backend has.
  */
 import type { AlgorithmOptions, BalanceAlgorithm, PickContext } from './registry.js';
-import { recountServers, Server, ServerTree, BE_WEIGHT_SCALE, SRV_EWGHT_MAX, SRV_UWGHT_RANGE } from '../server/server.js';
+import { recountServers, Server, BE_WEIGHT_SCALE, SRV_EWGHT_MAX, SRV_UWGHT_RANGE } from '../server/server.js';
+import { ServerHeap } from './server-heap.js';
 
 interface Group {
   /** Tree ids: base + 0 = curr, base + 1 = t0, base + 2 = t1. */
   readonly base: number;
-  readonly curr: ServerTree;
-  readonly t: [ServerTree, ServerTree];
-  init: ServerTree;
-  next: ServerTree;
+  readonly curr: ServerHeap;
+  readonly t: [ServerHeap, ServerHeap];
+  init: ServerHeap;
+  next: ServerHeap;
   currPos: number;
   currWeight: number;
   nextWeight: number;
 }
 
 function newGroup(base: number, weight: number): Group {
-  const t0 = new ServerTree(base + 1);
-  const t1 = new ServerTree(base + 2);
-  return { base, curr: new ServerTree(base), t: [t0, t1], init: t0, next: t1, currPos: weight, currWeight: weight, nextWeight: weight };
+  const t0 = new ServerHeap(base + 1);
+  const t1 = new ServerHeap(base + 2);
+  return { base, curr: new ServerHeap(base), t: [t0, t1], init: t0, next: t1, currPos: weight, currWeight: weight, nextWeight: weight };
 }
 
 /** Smooth weighted round robin, haproxy's lb_fwrr. */
@@ -69,7 +73,7 @@ export class RoundRobin implements BalanceAlgorithm {
     return s.backup ? this.bck : this.act;
   }
 
-  private treeOf(s: Server): ServerTree | undefined {
+  private treeOf(s: Server): ServerHeap | undefined {
     const g = this.groupOf(s);
     const id = s.lb.tree - g.base;
     if (id === 0) return g.curr;
@@ -79,7 +83,7 @@ export class RoundRobin implements BalanceAlgorithm {
   }
 
   /** fwrr_queue_by_weight(): init/next trees are ordered by decreasing weight. */
-  private queueByWeight(tree: ServerTree, s: Server): void {
+  private queueByWeight(tree: ServerHeap, s: Server): void {
     s.lb.key = SRV_EWGHT_MAX - s.eweight;
     tree.insert(s);
   }
@@ -169,8 +173,8 @@ export class RoundRobin implements BalanceAlgorithm {
 
     let switched = false;
     let avoided: Server | undefined;
-    // Saturated or avoided servers, in the order they were taken out.
-    const full: Server[] = [];
+    // Saturated or avoided servers, in the order they were taken out (allocated only when one is met).
+    let full: Server[] | undefined;
     let srv: Server | undefined;
     let take = false;
     outer: for (;;) {
@@ -198,13 +202,13 @@ export class RoundRobin implements BalanceAlgorithm {
         }
         avoided = srv;
       }
-      full.push(srv);
+      (full ??= []).push(srv);
       srv = undefined;
     }
     if (take && srv !== undefined) this.queueSrv(srv);
     // haproxy chains saturated servers LIFO (srv->next_full) and requeues them in that order.
-    for (let i = full.length - 1; i >= 0; i--) {
-      const f = full[i];
+    for (let i = (full?.length ?? 0) - 1; i >= 0; i--) {
+      const f = full![i];
       if (f === undefined || f === srv) continue;
       if (switched) this.queueByWeight(g.init, f);
       else this.queueSrv(f);

@@ -42,7 +42,10 @@ export interface BindOption {
 }
 
 const LANDS_TLS = 'lands with TLS';
-const LANDS_SOCKOPT = 'needs socket options Node does not expose, see docs/bind-options.md';
+/** Refused at startup (src/net/socket-options.ts): running without it would change what is received. */
+const REFUSED = (why: string): string => `refused at startup: Node.js cannot set ${why}, see docs/bind-options.md`;
+/** A kernel hint haproxy itself only warns about when refused: ignored with a startup warning. */
+const IGNORED = (why: string): string => `ignored with a warning at startup: Node.js cannot set ${why}, see docs/bind-options.md`;
 
 function missing(c: BindOptionContext): boolean {
   return c.arg === '';
@@ -207,13 +210,13 @@ export const bindOptions: readonly BindOption[] = [
     },
   },
   // cfgparse-tcp.c
-  flag('defer-accept', () => undefined, LANDS_SOCKOPT),
+  flag('defer-accept', () => undefined, IGNORED('TCP_DEFER_ACCEPT')),
   {
-    name: 'interface', skip: 1, pending: LANDS_SOCKOPT,
+    name: 'interface', skip: 1, pending: REFUSED('SO_BINDTODEVICE'),
     parse: (c) => (missing(c) ? `'interface' : missing interface name` : undefined),
   },
   {
-    name: 'mss', skip: 1, pending: LANDS_SOCKOPT,
+    name: 'mss', skip: 1, pending: IGNORED('TCP_MAXSEG'),
     parse: (c) => {
       if (missing(c)) return `'mss' : missing MSS value`;
       const v = Math.abs(cAtoi(c.arg));
@@ -222,7 +225,7 @@ export const bindOptions: readonly BindOption[] = [
     },
   },
   {
-    name: 'namespace', skip: 1, pending: LANDS_SOCKOPT,
+    name: 'namespace', skip: 1, pending: REFUSED('a network namespace'),
     parse: (c) => {
       if (missing(c)) return `'namespace' : missing namespace id`;
       if (c.arg !== '*' && !existsSync(`/var/run/netns/${c.arg}`)) {
@@ -233,7 +236,7 @@ export const bindOptions: readonly BindOption[] = [
     },
   },
   {
-    name: 'tcp-ut', skip: 1, pending: LANDS_SOCKOPT,
+    name: 'tcp-ut', skip: 1, pending: IGNORED('TCP_USER_TIMEOUT'),
     parse: (c) => {
       if (missing(c)) return `'tcp-ut' : missing TCP User Timeout value`;
       const r = parseTime(c.arg, 'ms');
@@ -245,8 +248,8 @@ export const bindOptions: readonly BindOption[] = [
       return undefined;
     },
   },
-  flag('tfo', () => undefined, LANDS_SOCKOPT),
-  flag('transparent', () => undefined, LANDS_SOCKOPT),
+  flag('tfo', () => undefined, IGNORED('TCP_FASTOPEN')),
+  flag('transparent', () => undefined, REFUSED('IP_TRANSPARENT')),
   flag('v4v6', (b) => void (b.v4v6 = true), 'lands with dual-stack listeners'),
   flag('v6only', (b) => void (b.v6only = true), 'lands with dual-stack listeners'),
   // cfgparse-unix.c

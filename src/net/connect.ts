@@ -16,7 +16,7 @@ import type { SocketAddress } from '../config/model/address.js';
  * client connected to, for servers written without a port (same port) or with
  * `+N`/`-N` offsets (configuration.txt §5.2 "address").
  */
-export function connectOptions(address: SocketAddress, clientPort = 0): net.NetConnectOpts {
+export function connectOptions(address: SocketAddress, clientPort = 0, tuning?: OutgoingTuning): net.NetConnectOpts {
   switch (address.family) {
     case 'unix':
       return { path: address.host, allowHalfOpen: true };
@@ -30,8 +30,60 @@ export function connectOptions(address: SocketAddress, clientPort = 0): net.NetC
       else if (port === 0) port = clientPort;
       const wild = address.host === '' || address.host === '*';
       const host = wild ? (address.family === 'ipv6' ? '::1' : '127.0.0.1') : address.host;
-      return { host, port, allowHalfOpen: true, noDelay: true };
+      const o: net.TcpNetConnectOpts = { host, port, allowHalfOpen: true, noDelay: true };
+      if (tuning !== undefined) applyTuning(o, tuning);
+      return o;
     }
+  }
+}
+
+/**
+ * What a backend adds to its TCP connections to servers: `source` (the
+ * local address and port, configuration.txt §4.2 "source" and §5.2
+ * "source") and `option srvtcpka` / `option tcpka` with `srvtcpka-idle`.
+ */
+export interface OutgoingTuning {
+  /** Local address to bind before connecting; undefined lets the kernel pick. */
+  readonly localAddress?: string | undefined;
+  /** Fixed local port (`source addr:port`); 0 or undefined lets the kernel pick. */
+  readonly localPort?: number | undefined;
+  /** SO_KEEPALIVE once connected. */
+  readonly keepAlive: boolean;
+  /**
+   * TCP_KEEPIDLE in ms (`srvtcpka-idle`); 0 keeps the system's. Node (libuv
+   * 1.46) also sets TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10 when it is
+   * set, see docs/bind-options.md.
+   */
+  readonly keepAliveIdle: number;
+}
+
+function applyTuning(o: net.TcpNetConnectOpts, t: OutgoingTuning): void {
+  if (t.localAddress !== undefined) o.localAddress = t.localAddress;
+  if (t.localPort !== undefined && t.localPort > 0) o.localPort = t.localPort;
+  if (t.keepAlive) {
+    // net.Socket applies these after connect(), as haproxy does in tcp_connect_server().
+    o.keepAlive = true;
+    o.keepAliveInitialDelay = t.keepAliveIdle;
+  }
+}
+
+/**
+ * Local ports of a `source addr:low-high` range, handed out in turn
+ * (proto_tcp.c tcp_connect_server() takes them from a port_range). A port
+ * still used by an older connection makes that connect fail with
+ * EADDRINUSE, which counts as a connection failure and is retried.
+ */
+export class SourcePorts {
+  private next: number;
+  constructor(readonly low: number, readonly high: number) {
+    this.next = low;
+  }
+
+  /** The next port of the range. */
+  take(): number {
+    const p = this.next;
+    this.next = p >= this.high ? this.low : p + 1;
+    return p;
   }
 }
 

@@ -16,6 +16,7 @@ import { chmodSync, chownSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BindConfig } from '../config/model/bind.js';
 import type { SocketAddress } from '../config/model/address.js';
+import { bindSocketIssues } from './socket-options.js';
 
 /** One listening address: a single port of a bind line's address. */
 export interface ListenerSpec {
@@ -170,6 +171,9 @@ export class Listener {
   accepted = 0;
   /** haproxy's luid: the bind's `id`, or its position among the frontend's listeners (set by the runtime). */
   luid = 0;
+  /** Options of the bind line Node cannot apply, reported as warnings once bound (src/net/socket-options.ts). */
+  readonly warnings: readonly string[];
+  private readonly fatal: string | undefined;
 
   constructor(
     spec: ListenerSpec,
@@ -182,6 +186,10 @@ export class Listener {
     this.limits = [this.own, frontendSlots, gate.global];
     // configuration.txt §5.1 "backlog": defaults to the frontend's maxconn.
     this.backlog = spec.bind.backlog ?? (frontendSlots.max > 0 ? frontendSlots.max : 1024);
+    const issues = bindSocketIssues(spec.bind);
+    const where = ` [${this.describe()}]`;
+    this.fatal = issues.fatal === undefined ? undefined : issues.fatal + where;
+    this.warnings = issues.warnings.map((w) => w + where);
   }
 
   /** Connections currently held through this socket (the `dst_conn` fetch). */
@@ -208,6 +216,8 @@ export class Listener {
   bind(): Promise<BindFailure | undefined> {
     const spec = this.spec;
     const a = spec.address;
+    // An option Node cannot apply and that changes what is received refuses the start (docs/bind-options.md).
+    if (this.fatal !== undefined) return Promise.resolve({ spec, reason: this.fatal, rank: rankOf(spec), code: 'ENOTSUP' });
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, this.handleConnection);
     this.server = server;
     return new Promise((resolve) => {

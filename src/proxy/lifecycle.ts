@@ -10,6 +10,7 @@
  */
 import type { BindFailure, Listener } from '../net/listener.js';
 import type { Frontend, Runtime } from './runtime.js';
+import { startChecks } from '../server/checks/check-start.js';
 
 export type LifecycleState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -102,6 +103,13 @@ export class Lifecycle {
       this.state = 'idle';
       return { ok: false, alerts, addressInUse: failures.every(({ f }) => f.code === 'EADDRINUSE') };
     }
+    // protocol_bind_all(): options the socket could not take are warnings (docs/bind-options.md).
+    if (opts.report ?? true) {
+      for (const { fe, l } of listeners) {
+        const place = l.spec.bind.place;
+        for (const w of l.warnings) this.runtime.reporter.report('warning', `Binding [${place.file}:${place.line}] for ${fe.typeLabel} ${fe.name}: ${w}`);
+      }
+    }
     this.startChecks();
     this.state = 'running';
     return { ok: true, alerts: [], addressInUse: false };
@@ -134,11 +142,9 @@ export class Lifecycle {
    * interval so they do not all fire at once.
    */
   private startChecks(): void {
-    const checks = this.runtime.checks;
-    if (checks.length === 0) return;
-    let mininter = Infinity;
-    for (const c of checks) mininter = Math.min(mininter, c.inter);
-    checks.forEach((c, i) => c.start(Math.floor((mininter * i) / checks.length)));
+    // src/server/checks/check-start.ts: haproxy's spreading, `spread-checks`, `max-spread-checks`.
+    const g = this.runtime.model.global;
+    startChecks(this.runtime.checks, { spreadChecks: g.spreadChecks, maxSpreadChecks: g.maxSpreadChecks });
   }
 
   private stopChecks(): void {

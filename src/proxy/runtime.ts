@@ -23,6 +23,8 @@ import type { CompileEnv } from '../sample/compile.js';
 import { compileLogFormat } from '../sample/log-format-eval.js';
 import { compileBackendL4, compileFrontendL4, type BackendL4, type FrontendL4 } from '../tcp/l4.js';
 import { compileRuleCondition, type CompileReporter } from '../tcp/rules.js';
+import { initServerRuntime } from '../server/server-runtime.js';
+import { clientTuning, serverTuning, type ClientTuning, type ServerTuning } from './socket-tuning.js';
 
 /** A running stream of either mode (what the lifecycle counts and kills). */
 export type AnyStream = TcpStream | HttpStream;
@@ -98,6 +100,8 @@ export class Frontend {
   defaultBackend: Backend | undefined;
   /** Layer-4 rules and PROXY header reception; undefined for plain forwarding (src/tcp/l4.ts). */
   l4: FrontendL4 | undefined;
+  /** `option clitcpka`/`tcpka`, `clitcpka-idle`, `option nolinger` (src/proxy/socket-tuning.ts). */
+  tuning: ClientTuning = { keepAlive: false, keepAliveIdle: 0, noLinger: false };
 
   constructor(runtime: Runtime, config: ProxyConfig) {
     this.runtime = runtime;
@@ -136,6 +140,8 @@ export class Frontend {
 
   /** Accept handler bound to this frontend's listeners. */
   readonly accept = (socket: net.Socket, listener: Listener): void => {
+    // session.c session_accept_fd(): SO_KEEPALIVE on accepted connections with clitcpka/tcpka.
+    if (this.tuning.keepAlive) socket.setKeepAlive(true, this.tuning.keepAliveIdle);
     // configuration.txt §4 "mode http": HTTP/1.1 streams (src/http/stream.ts).
     if (this.config.mode === 'http') new HttpStream(this.runtime, this, listener, socket).start();
     else new TcpStream(this.runtime, this, listener, socket).start();
@@ -162,6 +168,10 @@ export class Backend implements ServerOwner {
   activeCount = 0;
   backupCount = 0;
   private readonly targets = new Map<Server, net.NetConnectOpts>();
+  /** `source`, `srvtcpka` of servers that have any (src/proxy/socket-tuning.ts). */
+  private readonly tunings = new Map<Server, ServerTuning>();
+  /** `option nolinger` on the backend side: closes towards servers are resets. */
+  readonly noLinger: boolean;
 
   constructor(config: ProxyConfig) {
     this.config = config;
@@ -172,6 +182,7 @@ export class Backend implements ServerOwner {
     const arg = config.optionArgs.get('redispatch')?.[0];
     const every = arg === undefined ? -1 : Number(arg);
     this.redispatchEvery = Number.isInteger(every) && every !== 0 ? every : -1;
+    this.noLinger = config.options.get('nolinger') === true;
   }
 
   get typeLabel(): 'backend' | 'proxy' {
@@ -184,7 +195,9 @@ export class Backend implements ServerOwner {
       const s = new Server(sc, this, i + 1);
       this.servers.push(s);
       this.serverByName.set(s.name, s);
-      if (isStaticTarget(s.address)) this.targets.set(s, connectOptions(s.address));
+      const t = serverTuning(this.config, sc, diag);
+      if (t.tuning !== undefined) this.tunings.set(s, t);
+      if (isStaticTarget(s.address) && t.ports === undefined) this.targets.set(s, connectOptions(s.address, 0, t.tuning));
     });
     const bal = this.config.balance;
     const algo = createAlgorithm(bal?.algorithm, this.servers, {
@@ -206,7 +219,14 @@ export class Backend implements ServerOwner {
 
   /** net.connect options for a server; computed per connection only for port-relative servers. */
   connectOptionsFor(s: Server, stream: { readonly frontendPort: number }): net.NetConnectOpts {
-    return this.targets.get(s) ?? connectOptions(s.address, stream.frontendPort);
+    const o = this.targets.get(s);
+    if (o !== undefined) return o;
+    const t = this.tunings.get(s);
+    if (t === undefined) return connectOptions(s.address, stream.frontendPort);
+    const opts = connectOptions(s.address, stream.frontendPort, t.tuning);
+    // `source addr:low-high`: one port of the range per connection.
+    if (t.ports !== undefined && 'port' in opts) opts.localPort = t.ports.take();
+    return opts;
   }
 
   private recount(): void {
@@ -386,6 +406,7 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
     if (fe === undefined) continue;
     const p = entry.config;
     runtime.frontends.push(fe);
+    fe.tuning = clientTuning(p, diag);
     fe.rules = p.useBackends.map((r) => {
       let cond: StreamPredicate | undefined;
       if (r.cond !== undefined) {
@@ -439,7 +460,11 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
 
   // Layer-4 rules, once every frontend and backend exists (fetch arguments may name any of them).
   for (const entry of runtime.proxies) {
-    if (entry.config.mode === 'http') continue;
+    if (entry.config.mode === 'http') {
+      // mode http: the frontend's tcp-request rules and accept-proxy run before HTTP (src/http/stream-l4.ts).
+      if (entry.frontend !== undefined) entry.frontend.l4 = compileFrontendL4(entry.config, model, envOf(entry.config), report);
+      continue;
+    }
     if (entry.frontend !== undefined) entry.frontend.l4 = compileFrontendL4(entry.config, model, envOf(entry.config), report);
     if (entry.backend !== undefined) entry.backend.l4 = compileBackendL4(entry.config, entry.backend.servers, model, envOf(entry.config), report);
   }
@@ -451,5 +476,7 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
       runtime.checks.push(...createServerChecks(s, be, runtime.reporter, model));
     }
   }
+  // fullconn, track, observe, unresolved servers in maintenance (src/server/server-runtime.ts).
+  initServerRuntime(runtime);
   return { runtime, diag };
 }

@@ -307,8 +307,11 @@ export function usageCheckpoints(usage: SampleUsage, cap: ProxyCap = { frontend:
     case 'stick store-response':
       return ckp('BE_STO_RUL');
     case 'log-format':
-    case 'unique-id-format':
       return ckp('FE_LOG_END');
+    // cfgparse.c check_config_validity(): the unique-id is built from the request
+    // headers, `(cap & PR_CAP_FE) ? SMP_VAL_FE_HRQ_HDR : SMP_VAL_BE_HRQ_HDR`.
+    case 'unique-id-format':
+      return ckp(cap.frontend ? 'FE_HRQ_HDR' : 'BE_HRQ_HDR');
     case 'server source':
       return ckp('BE_SRV_CON');
     case 'tcp-check':

@@ -241,7 +241,7 @@ export const serverOptions: readonly ServerOption[] = [
   flag('check-send-proxy', (s) => void (s.checkSendProxy = true)),
   flag('check-via-socks4', (s) => void (s.checkViaSocks4 = true), CHECKS),
   { name: 'downinter', skip: 1, defaultOk: true, parse: (c) => checkDelay(c, (v) => void (c.srv.downinter = v)) },
-  { name: 'error-limit', skip: 1, defaultOk: true, pending: CHECKS, parse: (c) => positive(c, 'error-limit', (v) => void (c.srv.errorLimit = v)) },
+  { name: 'error-limit', skip: 1, defaultOk: true, parse: (c) => positive(c, 'error-limit', (v) => void (c.srv.errorLimit = v)) },
   { name: 'fall', skip: 1, defaultOk: true, parse: (c) => positive(c, `'fall'`, (v) => void (c.srv.fall = v)) },
   { name: 'fastinter', skip: 1, defaultOk: true, parse: (c) => checkDelay(c, (v) => void (c.srv.fastinter = v)) },
   { name: 'inter', skip: 1, defaultOk: true, parse: (c) => checkDelay(c, (v) => void (c.srv.inter = v)) },
@@ -256,7 +256,7 @@ export const serverOptions: readonly ServerOption[] = [
   // server.c
   flag('backup', (s) => void (s.backup = true)),
   {
-    name: 'cookie', skip: 1, defaultOk: true, pending: 'lands with cookie persistence',
+    name: 'cookie', skip: 1, defaultOk: true,
     parse: (c) => needValue(c, '<value>') ?? void (c.srv.cookie = c.arg),
   },
   flag('disabled', (s) => void (s.disabled = true)),
@@ -300,14 +300,15 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   { name: 'maxconn', skip: 1, defaultOk: true, parse: (c) => void (c.srv.maxconn = cAtoi(c.arg)) },
-  { name: 'maxqueue', skip: 1, defaultOk: true, pending: 'lands with server queues', parse: (c) => void (c.srv.maxqueue = cAtoi(c.arg)) },
+  { name: 'maxqueue', skip: 1, defaultOk: true, parse: (c) => void (c.srv.maxqueue = cAtoi(c.arg)) },
   {
-    name: 'max-reuse', skip: 1, defaultOk: true, pending: POOL,
+    // haproxy 2.6 does not apply max-reuse to HTTP/1 server connections (checked), nor does src/http/server-pool.ts.
+    name: 'max-reuse', skip: 1, defaultOk: true,
     parse: (c) => needValue(c, '<value>') ?? void (c.srv.maxReuse = cAtoi(c.arg)),
   },
-  { name: 'minconn', skip: 1, defaultOk: true, pending: 'lands with dynamic maxconn', parse: (c) => void (c.srv.minconn = cAtoi(c.arg)) },
+  { name: 'minconn', skip: 1, defaultOk: true, parse: (c) => void (c.srv.minconn = cAtoi(c.arg)) },
   {
-    name: 'namespace', skip: 1, defaultOk: true, pending: SOCKOPT,
+    name: 'namespace', skip: 1, defaultOk: true, pending: 'refused at startup: Node.js cannot connect from a network namespace, see docs/bind-options.md',
     parse: (c) => {
       if (c.arg === '') return err(`'namespace' : expects <name> as argument`);
       if (c.arg !== '*' && !existsSync(`/var/run/netns/${c.arg}`)) return err(`Cannot open namespace '${c.arg}'`);
@@ -321,7 +322,7 @@ export const serverOptions: readonly ServerOption[] = [
   flag('no-tfo', (s) => void (s.tfo = false)),
   flag('non-stick', (s) => void (s.nonStick = true), 'lands with stick tables'),
   {
-    name: 'observe', skip: 1, defaultOk: true, pending: CHECKS,
+    name: 'observe', skip: 1, defaultOk: true,
     parse: (c) => {
       if (c.arg === '') return err(`'observe' expects <mode> as argument.`);
       if (c.arg !== 'none' && c.arg !== 'layer4' && c.arg !== 'layer7') {
@@ -333,7 +334,7 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'on-error', skip: 1, defaultOk: true, pending: CHECKS,
+    name: 'on-error', skip: 1, defaultOk: true,
     parse: (c) => {
       const ok = ['fastinter', 'fail-check', 'sudden-death', 'mark-down'] as const;
       const v = ok.find((x) => x === c.arg);
@@ -343,7 +344,7 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'on-marked-down', skip: 1, defaultOk: true, pending: CHECKS,
+    name: 'on-marked-down', skip: 1, defaultOk: true,
     parse: (c) => {
       if (c.arg !== 'shutdown-sessions') return err(`'on-marked-down' expects 'shutdown-sessions' but got '${c.arg}'`);
       c.srv.onMarkedDown = c.arg;
@@ -351,7 +352,7 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'on-marked-up', skip: 1, defaultOk: true, pending: CHECKS,
+    name: 'on-marked-up', skip: 1, defaultOk: true,
     parse: (c) => {
       if (c.arg !== 'shutdown-backup-sessions') return err(`'on-marked-up' expects 'shutdown-backup-sessions' but got '${c.arg}'`);
       c.srv.onMarkedUp = c.arg;
@@ -363,7 +364,7 @@ export const serverOptions: readonly ServerOption[] = [
     parse: (c) => needValue(c, '<value>') ?? void (c.srv.poolLowConn = cAtoi(c.arg)),
   },
   {
-    name: 'pool-max-conn', skip: 1, defaultOk: true, pending: POOL,
+    name: 'pool-max-conn', skip: 1, defaultOk: true,
     parse: (c) => {
       const m = needValue(c, '<value>');
       if (m !== undefined) return m;
@@ -374,7 +375,7 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'pool-purge-delay', skip: 1, defaultOk: true, pending: POOL,
+    name: 'pool-purge-delay', skip: 1, defaultOk: true,
     parse: (c) => {
       const m = needValue(c, '<value>');
       if (m !== undefined) return m;
@@ -408,7 +409,7 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'redir', skip: 1, defaultOk: true, pending: 'lands with the HTTP engine',
+    name: 'redir', skip: 1, defaultOk: true,
     parse: (c) => needValue(c, '<prefix>') ?? void (c.srv.redir = c.arg),
   },
   {
@@ -453,7 +454,7 @@ export const serverOptions: readonly ServerOption[] = [
   flag('send-proxy', (s) => void (s.sendProxy = 'v1')),
   flag('send-proxy-v2', (s) => void (s.sendProxy = 'v2')),
   {
-    name: 'slowstart', skip: 1, defaultOk: true, pending: 'lands with slow start',
+    name: 'slowstart', skip: 1, defaultOk: true,
     parse: (c) => {
       // an empty argument prints "unexpected character '" + NUL: the message stops there
       if (c.arg === '') return err(`unexpected character '`);
@@ -467,9 +468,10 @@ export const serverOptions: readonly ServerOption[] = [
       return undefined;
     },
   },
-  { name: 'source', skip: -1, defaultOk: true, pending: SOCKOPT, parse: parseSource },
+  // `source <addr>[:<ports>]` is applied (src/proxy/socket-tuning.ts); `usesrc`/`interface` refuse the start.
+  { name: 'source', skip: -1, defaultOk: true, parse: parseSource },
   flag('stick', (s) => void (s.nonStick = false), 'lands with stick tables'),
-  flag('tfo', (s) => void (s.tfo = true), SOCKOPT),
+  flag('tfo', (s) => void (s.tfo = true), 'ignored with a warning at startup: Node.js cannot set TCP_FASTOPEN_CONNECT'),
   {
     name: 'track', skip: 1, defaultOk: true,
     parse: (c) => {
@@ -511,7 +513,7 @@ export const serverOptions: readonly ServerOption[] = [
   },
   // cfgparse-tcp.c
   {
-    name: 'tcp-ut', skip: 1, defaultOk: true, pending: SOCKOPT,
+    name: 'tcp-ut', skip: 1, defaultOk: true, pending: 'ignored with a warning at startup: Node.js cannot set TCP_USER_TIMEOUT',
     parse: (c) => {
       if (c.arg === '') return err(`'tcp-ut' : missing TCP User Timeout value`);
       const r = parseTime(c.arg, 'ms');

@@ -79,6 +79,8 @@ export interface LbSlot {
   weight: number;
   /** Whether the algorithm currently counts the server as usable. */
   active: boolean;
+  /** Position in the binary heap the server sits in (src/lb/server-heap.ts), -1 when in none. */
+  heap: number;
 }
 
 /**
@@ -91,6 +93,17 @@ export interface Waiter {
   /** Set by the queue: false once granted or removed. */
   queued: boolean;
   grant(server: Server): void;
+  /** Closes the stream at once (streams implement it; see {@link ServerSession}). */
+  kill?(): void;
+}
+
+/**
+ * A stream holding a connection slot on a server, as haproxy's per-server
+ * stream list (srv->per_thr[].streams): what `on-marked-down
+ * shutdown-sessions` and `on-marked-up shutdown-backup-sessions` close.
+ */
+export interface ServerSession {
+  kill?(): void;
 }
 
 let nextQueueSeq = 1;
@@ -167,7 +180,28 @@ export interface ServerOwner {
   onDrop(s: Server): void;
   /** Called after the usability of a server changed (state, weight). */
   onServerChange(s: Server, wasUsable: boolean): void;
+  /** The backend's counters: `curConns` is haproxy's beconn, read by the dynamic maxconn. */
+  readonly counters?: { readonly curConns: number };
+  /** The backend's servers, for `on-marked-up shutdown-backup-sessions`. */
+  readonly servers?: readonly Server[];
 }
+
+/**
+ * haproxy's analyze statuses (check.h HANA_STATUS_*) that streams report to
+ * a server observed with `observe layer4|layer7` (src/server/server-observe.ts).
+ */
+export const Observed = {
+  L4_OK: 1,
+  L4_ERR: 2,
+  HTTP_OK: 3,
+  HTTP_STS: 4,
+  HTTP_HDRRSP: 5,
+  HTTP_RSP: 6,
+  HTTP_READ_ERROR: 7,
+  HTTP_READ_TIMEOUT: 8,
+  HTTP_BROKEN_PIPE: 9,
+} as const;
+export type Observed = (typeof Observed)[keyof typeof Observed];
 
 /** A runtime server. See the file comment. */
 export class Server {
@@ -176,13 +210,29 @@ export class Server {
   /** haproxy's puid: the `id` keyword, or the 1-based position in the backend. */
   readonly id: number;
   readonly backup: boolean;
-  readonly maxconn: number;
+  /** `maxconn` (0: unlimited); the agent's `maxconn:<n>` changes it at run time. */
+  maxconn: number;
+  /**
+   * `minconn`: cfgparse.c check_config_validity() sets it to maxconn when
+   * unset (a static limit) and raises maxconn to it when it is higher.
+   */
+  minconn: number;
   readonly maxqueue: number;
+  /** The backend's `fullconn` (src/server/server-runtime.ts); 0 keeps the limit static. */
+  fullconn = 0;
+  /** `slowstart` in seconds, rounded up as haproxy stores it (server.c srv_parse_slowstart()). */
+  readonly slowstart: number;
+  /** SRV_ST_STARTING: warming up after coming back UP, while `slowstart` runs. */
+  starting = false;
+  /** The effective weight is forced to 0 (agent drain, `http-check disable-on-404`): set by ServerHealth. */
+  weightForcedZero = false;
+  /** BE_LB_PROP_DYN: the balance algorithm takes any weight, so slowstart ramps the weight. */
+  dynamicWeights = true;
   readonly owner: ServerOwner;
   readonly config: ServerConfig;
   /** User weight 0..256 as configured or set at runtime. */
   uweight: number;
-  /** Effective weight used by the algorithms (uweight * BE_WEIGHT_SCALE). */
+  /** Effective weight used by the algorithms (uweight * BE_WEIGHT_SCALE, less during slowstart). */
   eweight: number;
   /** Operational state from checks; MAINT is an administrative overlay. */
   operational: 'UP' | 'DOWN' = 'UP';
@@ -191,7 +241,16 @@ export class Server {
   served = 0;
   readonly queue = new PendingQueue();
   readonly counters: ServerCounters = newCounters();
-  readonly lb: LbSlot = { key: 0, npos: 0, lpos: 0, rweight: 0, wscore: 0, tree: -1, seq: 0, weight: 0, active: false };
+  readonly lb: LbSlot = { key: 0, npos: 0, lpos: 0, rweight: 0, wscore: 0, tree: -1, seq: 0, weight: 0, active: false, heap: -1 };
+  /** Streams holding a slot here that can be closed (`on-marked-down shutdown-sessions`). */
+  readonly sessions = new Set<ServerSession>();
+  /** `track`: the server whose state this one follows (srv->track). */
+  tracks: Server | undefined;
+  /** The servers tracking this one, newest first as haproxy's srv->trackers list. */
+  readonly trackers: Server[] = [];
+  /** `observe layer4|layer7`: receives what streams saw (src/server/server-observe.ts). */
+  observer: ((status: Observed) => void) | undefined;
+  private warmup: NodeJS.Timeout | undefined;
 
   constructor(config: ServerConfig, owner: ServerOwner, position: number) {
     this.config = config;
@@ -200,7 +259,13 @@ export class Server {
     this.id = config.id ?? position;
     this.backup = config.backup === true;
     this.maxconn = config.maxconn ?? 0;
+    this.minconn = config.minconn ?? 0;
+    // cfgparse.c check_config_validity(): minconn > maxconn turns into maxconn;
+    // no minconn makes the limit static (minconn = maxconn).
+    if (this.minconn > this.maxconn) this.maxconn = this.minconn;
+    else if (this.maxconn > 0 && this.minconn === 0) this.minconn = this.maxconn;
     this.maxqueue = config.maxqueue ?? 0;
+    this.slowstart = Math.trunc(((config.slowstart ?? 0) + 999) / 1000);
     this.owner = owner;
     // configuration.txt §5.2 "weight": default 1, range 0..256.
     this.uweight = Math.max(0, Math.min(SRV_UWGHT_MAX, config.weight ?? 1));
@@ -222,25 +287,70 @@ export class Server {
     return !this.maint && this.operational === 'UP' && this.eweight > 0;
   }
 
-  /** Whether a new connection may go to this server now without queueing (lb_fwrr's saturation test). */
-  hasFreeSlot(): boolean {
-    return this.maxconn === 0 || (this.queue.length === 0 && this.served < this.maxconn);
+  /**
+   * backend.c srv_dynamic_maxconn(): with `minconn` below `maxconn`, the limit
+   * follows the backend's load, max(minconn, beconn * maxconn / fullconn), up
+   * to maxconn once the backend holds `fullconn` connections; during slowstart
+   * it ramps from 1 to 100% of that. Only meaningful when `maxconn` is set.
+   */
+  dynamicMaxconn(nowMs?: number): number {
+    let max = this.maxconn;
+    const full = this.fullconn;
+    if (this.minconn !== max && full > 0) {
+      const beconn = this.owner.counters?.curConns ?? 0;
+      if (beconn < full) max = Math.max(this.minconn, Math.trunc((beconn * max) / full));
+    }
+    if (this.starting) {
+      const elapsed = Math.floor((nowMs ?? Date.now()) / 1000) - Math.floor(this.counters.lastChange / 1000);
+      if (elapsed >= 0 && elapsed < this.slowstart) {
+        const ratio = Math.trunc((100 * elapsed) / this.slowstart);
+        max = Math.max(1, Math.trunc((max * ratio) / 100));
+      }
+    }
+    return max;
   }
 
-  /** Takes a connection slot (haproxy's sess_change_server + served++). */
-  take(): void {
+  /** Whether a new connection may go to this server now without queueing (lb_fwrr's saturation test). */
+  hasFreeSlot(): boolean {
+    return this.maxconn === 0 || (this.queue.length === 0 && this.served < this.dynamicMaxconn());
+  }
+
+  /** Takes a connection slot (haproxy's sess_change_server + served++); `sess` can then be shut down. */
+  take(sess?: ServerSession): void {
     this.served++;
     this.counters.cumConns++;
     this.counters.lastSession = Date.now();
     if (this.served > this.counters.maxConns) this.counters.maxConns = this.served;
+    if (sess?.kill !== undefined) this.sessions.add(sess);
     this.owner.onTake(this);
   }
 
   /** Releases a slot and hands it to the oldest waiter (haproxy's process_srv_queue). */
-  drop(): void {
+  drop(sess?: ServerSession): void {
     this.served--;
+    if (sess !== undefined) this.sessions.delete(sess);
+    // A stream that released its slot without naming itself cannot stay registered past the last slot.
+    if (this.served <= 0) this.sessions.clear();
     this.owner.onDrop(this);
     this.processQueue();
+  }
+
+  /**
+   * Closes every stream holding a slot here (server.c srv_shutdown_streams());
+   * they release their slots as they finish. Returns how many were closed.
+   */
+  killSessions(): number {
+    if (this.sessions.size === 0) return 0;
+    const list = [...this.sessions];
+    this.sessions.clear();
+    for (const sess of list) sess.kill?.();
+    return list.length;
+  }
+
+  /** A stream's observation for `observe` (check.c health_adjust()); no-op when not observed. */
+  observe(status: Observed): void {
+    const o = this.observer;
+    if (o !== undefined) o(status);
   }
 
   /** Queues a waiter on this server (it was assigned this server but the server is full). */
@@ -255,24 +365,72 @@ export class Server {
    * queue and the backend's (queue.c: pendconn_process_next_strm).
    */
   processQueue(): void {
-    while (this.usable && (this.maxconn === 0 || this.served < this.maxconn)) {
+    while (this.usable && (this.maxconn === 0 || this.served < this.dynamicMaxconn())) {
       const mine = this.queue.peek();
       const theirs = this.owner.queue.peek();
       let w: Waiter | undefined;
       if (mine !== undefined && (theirs === undefined || mine.queueSeq < theirs.queueSeq)) w = this.queue.shift();
       else if (theirs !== undefined) w = this.owner.queue.shift();
       if (w === undefined) return;
-      this.take();
+      this.take(w);
       w.grant(this);
     }
   }
 
+  /**
+   * The effective weight the server should have now (server.c
+   * server_recalc_eweight()): 0 when forced, else uweight * BE_WEIGHT_SCALE,
+   * or during slowstart uweight * (SCALE * elapsed + slowstart) / slowstart
+   * (whole seconds, at least uweight) when the algorithm takes dynamic weights.
+   * Ends the warm-up once `slowstart` seconds have passed.
+   */
+  targetEweight(nowMs?: number): number {
+    let w = BE_WEIGHT_SCALE;
+    if (this.starting) {
+      const now = Math.floor((nowMs ?? Date.now()) / 1000);
+      const since = Math.floor(this.counters.lastChange / 1000);
+      if (now < since || now >= since + this.slowstart) this.stopWarmup();
+      else if (this.dynamicWeights) w = Math.trunc((BE_WEIGHT_SCALE * (now - since) + this.slowstart) / this.slowstart);
+    }
+    return this.weightForcedZero ? 0 : this.uweight * w;
+  }
+
+  /** Applies {@link targetEweight} and tells the algorithm when it changed. */
+  refreshEweight(nowMs?: number): void {
+    const next = this.targetEweight(nowMs);
+    if (next === this.eweight) return;
+    const was = this.usable;
+    this.eweight = next;
+    this.owner.onServerChange(this, was);
+  }
+
   /** Changes the user weight (0..256), as `set weight` will. */
   setWeight(w: number): void {
-    const was = this.usable;
     this.uweight = Math.max(0, Math.min(SRV_UWGHT_MAX, Math.trunc(w)));
-    this.eweight = this.uweight * BE_WEIGHT_SCALE;
-    this.owner.onServerChange(this, was);
+    this.refreshEweight();
+  }
+
+  /**
+   * SRV_ST_STARTING (server.c srv_set_running()): the weight and maxconn ramp
+   * up; server_warmup() recomputes them every second and lets queued streams
+   * in (pendconn_grab_from_px()).
+   */
+  private startWarmup(): void {
+    if (this.slowstart <= 0) return;
+    this.starting = true;
+    if (this.warmup !== undefined) return;
+    this.warmup = setInterval(() => {
+      this.refreshEweight();
+      if (!this.starting) this.stopWarmup();
+      this.grabFromBackend();
+    }, 1000);
+    this.warmup.unref();
+  }
+
+  private stopWarmup(): void {
+    this.starting = false;
+    if (this.warmup !== undefined) clearInterval(this.warmup);
+    this.warmup = undefined;
   }
 
   /** Operational change from checks (or tests); returns false when nothing changed. */
@@ -282,7 +440,14 @@ export class Server {
     const was = this.usable;
     this.operational = next;
     this.counters.lastChange = Date.now();
-    if (!up) this.counters.downTransitions++;
+    if (!up) {
+      this.counters.downTransitions++;
+      this.stopWarmup();
+    } else if (!this.maint) {
+      // configuration.txt §5.2 "slowstart": only after the server was seen failed.
+      this.startWarmup();
+    }
+    this.eweight = this.targetEweight();
     this.owner.onServerChange(this, was);
     return true;
   }
@@ -293,6 +458,10 @@ export class Server {
     const was = this.usable;
     this.maint = maint;
     this.counters.lastChange = Date.now();
+    // server_recalc_eweight(): leaving maintenance starts at the slowstart's first step.
+    if (maint) this.stopWarmup();
+    else if (this.operational === 'UP') this.startWarmup();
+    this.eweight = this.targetEweight();
     this.owner.onServerChange(this, was);
     return true;
   }
@@ -316,10 +485,10 @@ export class Server {
    */
   grabFromBackend(): number {
     let n = 0;
-    while (this.usable && (this.maxconn === 0 || this.served < this.maxconn)) {
+    while (this.usable && (this.maxconn === 0 || this.served < this.dynamicMaxconn())) {
       const w = this.owner.queue.shift();
       if (w === undefined) break;
-      this.take();
+      this.take(w);
       w.grant(this);
       n++;
     }

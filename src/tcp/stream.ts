@@ -31,7 +31,7 @@
 import type net from 'node:net';
 import type { Listener } from '../net/listener.js';
 import { openConnection } from '../net/connect.js';
-import type { Server, Waiter } from '../server/server.js';
+import { Observed, type Server, type Waiter } from '../server/server.js';
 import type { PickContext } from '../lb/registry.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
 import { StreamContext } from '../proxy/stream-context.js';
@@ -432,7 +432,7 @@ export class TcpStream implements Waiter, PickContext {
       this.enterQueue();
       return;
     }
-    s.take();
+    s.take(this);
     this.useServer(s);
   }
 
@@ -459,7 +459,7 @@ export class TcpStream implements Waiter, PickContext {
   grant(server: Server): void {
     this.queuedOn = undefined;
     if (this.finished) {
-      server.drop();
+      server.drop(this);
       return;
     }
     this.useServer(server);
@@ -503,6 +503,8 @@ export class TcpStream implements Waiter, PickContext {
     const srv = this.srv!;
     const cli = this.cli;
     this.state = 'established';
+    // check.c health_adjust(): `observe layer4` counts established connections (src/server/server-observe.ts).
+    this.server!.observe(Observed.L4_OK);
     const now = clock();
     this.tEstablished = now;
     this.cliLast = now;
@@ -644,7 +646,18 @@ export class TcpStream implements Waiter, PickContext {
   /** The client shut its write side: forward the FIN once the data is flushed. */
   private readonly onCliEnd = (): void => {
     this.cliReadDone = true;
-    this.srv?.end();
+    const srv = this.srv;
+    if (srv !== undefined && this.be!.noLinger && !this.srvReadDone) {
+      // Checked against haproxy 2.6: with `option nolinger` on the backend the
+      // client's FIN reaches a server still sending as a reset
+      // (SC_FL_NOLINGER), and the client is closed right after; once the
+      // server has sent its FIN too, the close is a clean one.
+      srv.resetAndDestroy();
+      if (this.fe.tuning.noLinger) this.cli.resetAndDestroy();
+      else this.cli.end();
+      return;
+    }
+    if (srv !== undefined) shutOrClose(srv, this.srvReadDone);
     this.rearm(clock());
   };
 
@@ -654,7 +667,7 @@ export class TcpStream implements Waiter, PickContext {
       this.resStep(clock());
       return;
     }
-    this.cli.end();
+    shutOrClose(this.cli, this.cliReadDone);
     this.rearm(clock());
   };
 
@@ -710,6 +723,7 @@ export class TcpStream implements Waiter, PickContext {
     const be = this.be!;
     const s = this.server!;
     this.dropServerSocket();
+    s.observe(Observed.L4_ERR);
     if (this.retriesDone >= be.retries) {
       s.counters.connectFailures++;
       be.counters.connectFailures++;
@@ -762,7 +776,7 @@ export class TcpStream implements Waiter, PickContext {
     const s = this.server;
     if (s === undefined) return;
     this.server = undefined;
-    s.drop();
+    s.drop(this);
   }
 
   // ---- timers ---------------------------------------------------------
@@ -900,8 +914,22 @@ export class TcpStream implements Waiter, PickContext {
 
   private expire(cause: 'c' | 's'): void {
     this.setTerm(cause, 'D');
-    this.cli.destroy();
-    this.srv?.destroy();
+    this.abortBoth();
+  }
+
+  /**
+   * Closes both connections at once (timeout, kill). `option nolinger`
+   * turns the close of that side into a reset (configuration.txt §4.2
+   * "option nolinger"; haproxy resets a client it did not shut cleanly).
+   */
+  private abortBoth(): void {
+    const srv = this.srv;
+    if (srv !== undefined) {
+      if (this.be?.noLinger === true) srv.resetAndDestroy();
+      else srv.destroy();
+    }
+    if (this.fe.tuning.noLinger) this.cli.resetAndDestroy();
+    else this.cli.destroy();
   }
 
   // ---- ending ---------------------------------------------------------
@@ -970,14 +998,25 @@ export class TcpStream implements Waiter, PickContext {
     if (this.termCause === '-') this.setTerm('K');
     this.disarm();
     if (this.state === 'turnaround' || this.state === 'queued') this.state = 'closed';
-    this.srv?.destroy();
-    this.cli.destroy();
+    this.abortBoth();
   }
 
   /** The two termination flags (`--` for a normal end), as in haproxy's logs. */
   get terminationFlags(): string {
     return `${this.termCause}${this.termState}`;
   }
+}
+
+/**
+ * Forwards a FIN to `s`. When `s` already sent its own FIN (`readDone`) and
+ * nothing waits in its write buffer, both directions are over: close() sends
+ * the FIN itself, which saves the shutdown() call, its request object and an
+ * event-loop turn per connection (haproxy also just closes a connection shut
+ * both ways, stconn.c sc_conn_shutw() with SC_FL_NOLINGER unset).
+ */
+function shutOrClose(s: net.Socket, readDone: boolean): void {
+  if (readDone && s.writableLength === 0 && !s.connecting) s.destroy();
+  else s.end();
 }
 
 function noop(): void {

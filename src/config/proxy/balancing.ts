@@ -172,7 +172,8 @@ function parseSource(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     }
   }
   p.source = { keyword: 'source', args: words.slice(1), place: ctx.place };
-  ctx.notEnforced(`'source' (lands with outgoing connection tuning)`);
+  // The address and port are applied (src/proxy/socket-tuning.ts); `usesrc`/`interface` refuse the start.
+  if (words.includes('usesrc') || words.includes('interface')) ctx.notEnforced(`'source ... ${words.includes('usesrc') ? 'usesrc' : 'interface'}' (refused at startup: Node.js cannot set IP_TRANSPARENT or SO_BINDTODEVICE)`);
 }
 
 function parseDispatch(ctx: LineContext, p: ProxyConfig, words: string[]): void {

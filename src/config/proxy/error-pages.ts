@@ -4,13 +4,25 @@
  * http_htx.c parses them. The files are read and checked at load time, like
  * haproxy does, so a broken page fails `-c`.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { ProxyConfig } from '../model/proxy.js';
-import type { LineContext } from '../section-registry.js';
+import type { HttpReplyData } from '../../http/rule-model.js';
+import { registerPostCheck, type LineContext } from '../section-registry.js';
+import type { Diagnostics } from '../diagnostics.js';
+import type { ConfigModel } from '../model/index.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
 import { cAtoi } from '../global/c-numbers.js';
 import { RuleParser } from '../../http/rule-parser.js';
 import { parseHttpReply } from '../../http/rule-actions.js';
+
+declare module '../model/proxy.js' {
+  interface ErrorPageConfig {
+    /** http-error: the parsed reply (status, content-type, payload, `hdr` lines). */
+    readonly reply?: HttpReplyData | undefined;
+    /** http-error `errorfile`/`file`: the file's bytes, read at load time as haproxy does. */
+    readonly replyContent?: Buffer | undefined;
+  }
+}
 
 /** http_htx.c http_err_codes[]: the statuses haproxy can produce and lets users customise. */
 export const HTTP_ERROR_CODES: readonly number[] = [200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504];
@@ -139,7 +151,6 @@ function parseErrorfile(ctx: LineContext, p: ProxyConfig, words: string[]): void
   }
   if (r.warning !== undefined) ctx.warning('CFG_ERRORFILE', r.warning, 'none');
   p.errorPages.push({ place: ctx.place, kind: 'errorfile', status, target: file, content: r.content });
-  ctx.notEnforced(`'errorfile' (lands with the HTTP engine)`);
 }
 
 function parseErrorloc(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -154,7 +165,6 @@ function parseErrorloc(ctx: LineContext, p: ProxyConfig, words: string[]): void 
     return;
   }
   p.errorPages.push({ place: ctx.place, kind: kw === 'errorloc303' ? 'errorloc303' : 'errorloc302', status, target: words[2] ?? '' });
-  ctx.notEnforced(`'${kw}' (lands with the HTTP engine)`);
 }
 
 function parseErrorfiles(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -174,7 +184,6 @@ function parseErrorfiles(ctx: LineContext, p: ProxyConfig, words: string[]): voi
   }
   // The section is looked up once every section is read (post-checks.ts).
   p.errorPages.push({ place: ctx.place, kind: 'errorfiles', section: name, statuses });
-  ctx.notEnforced(`'errorfiles' (lands with the HTTP engine)`);
 }
 
 function parseHttpError(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -199,10 +208,18 @@ function parseHttpError(ctx: LineContext, p: ProxyConfig, words: string[]): void
     ctx.alert('CFG_HTTP_ERROR', `http-error : unknown keyword '${extra}'.`);
     return;
   }
+  const src = r.reply.body?.source;
+  let replyContent: Buffer | undefined;
+  if (src === 'errorfile' || src === 'file') {
+    try {
+      replyContent = readFileSync(r.reply.body?.value ?? '');
+    } catch {
+      replyContent = Buffer.alloc(0);
+    }
+  }
   p.errorPages.push({
-    place: ctx.place, kind: 'http-error', status, args: words.slice(1), section: r.reply.errorfiles,
+    place: ctx.place, kind: 'http-error', status, args: words.slice(1), section: r.reply.errorfiles, reply: r.reply, replyContent,
   });
-  ctx.notEnforced(`'http-error' (lands with the HTTP engine)`);
 }
 
 proxyKeywords.register(
@@ -213,3 +230,36 @@ proxyKeywords.register(
   { name: 'errorfiles', parse: parseErrorfiles },
   { name: 'http-error', parse: parseHttpError },
 );
+
+/**
+ * http_htx.c http_check_http_reply(), run on every deny/tarpit/return rule
+ * with `errorfiles <name>` once all sections are read: an unknown section is
+ * fatal, a status the section does not declare only warned about (the rule
+ * then answers an empty reply). Messages as haproxy 2.6 prints them, the
+ * stray space before the final dot included.
+ */
+function checkReplySections(model: ConfigModel, diag: Diagnostics): void {
+  for (const p of model.proxies) {
+    if (p.disabled) continue;
+    for (const list of [p.rules.httpRequest, p.rules.httpResponse, p.rules.httpAfterResponse]) {
+      for (const r of list) {
+        const d = r.data;
+        if (d === undefined || d.kind !== 'reply' || d.errorfiles === undefined) continue;
+        const sec = model.httpErrors.find((h) => h.name === d.errorfiles);
+        if (sec === undefined) {
+          diag.alert('CFG_HTTP_ERRORS_NOT_FOUND', `Proxy '${p.name}': unknown http-errors section '${d.errorfiles}' referenced by an http reply .`, r.place, 'none');
+        } else if (!sec.errorfiles.has(d.status)) {
+          diag.warning(
+            'CFG_HTTP_ERRORS_STATUS',
+            `Proxy '${p.name}': status '${d.status}' referenced by an http reply not declared in http-errors section '${d.errorfiles}'.`,
+            r.place,
+            'none',
+          );
+        }
+      }
+    }
+  }
+}
+
+// Before the proxies' other post-checks (order 50), as haproxy checks a proxy's rules first.
+registerPostCheck('http reply sections', checkReplySections, 45);

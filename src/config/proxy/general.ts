@@ -314,5 +314,5 @@ proxyKeywords.register(
   { name: 'acl', parse: parseAcl },
   { name: 'default_backend', parse: parseDefaultBackend },
   { name: 'use_backend', parse: parseUseBackend },
-  { name: 'use-server', parse: parseUseServer, enforced: 'lands with server selection rules' },
+  { name: 'use-server', parse: parseUseServer },
 );

@@ -115,7 +115,7 @@ function parseMaxKeepAliveQueue(ctx: LineContext, p: ProxyConfig, words: string[
   }
   p.maxKeepAliveQueue = cInt(r.value);
   if (warn) ctx.warning('CFG_PROXY_CAPABILITY', `max-keep-alive-queue will be ignored because ${proxyTypeStr(p)} '${p.name}' has no backend capability`);
-  else ctx.notEnforced(`'max-keep-alive-queue' (lands with the HTTP engine)`);
+  // Enforced with option prefer-last-server (src/http/stream-server.ts lastServer()), as in backend.c.
 }
 
 function parseMaxSessionSrvConns(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -131,7 +131,7 @@ function parseMaxSessionSrvConns(ctx: LineContext, p: ProxyConfig, words: string
     return;
   }
   p.maxSessionServerConns = cAtoi(words[1] ?? '');
-  ctx.notEnforced(`'max-session-srv-conns' (lands with connection reuse)`);
+  ctx.notEnforced(`'max-session-srv-conns' (a client connection keeps one idle server connection)`);
 }
 
 type TcpKaField = keyof TcpKeepAliveTuning;
@@ -174,7 +174,8 @@ function tcpKeepAliveKeyword(name: string, field: TcpKaField, cap: 'frontend' | 
       }
       p.tcpKeepAlive[field] = value;
       if (!hasCap) ctx.warning('CFG_PROXY_CAPABILITY', `${name} will be ignored because ${proxyTypeStr(p)} '${p.name}' has no ${cap} capability`);
-      else ctx.notEnforced(`'${name}' (lands with socket tuning)`);
+      // `*-idle` is applied with SO_KEEPALIVE (src/proxy/socket-tuning.ts); Node cannot set the count and interval.
+      else if (!isTime || name.endsWith('-intvl')) ctx.notEnforced(`'${name}' (Node.js cannot set ${isTime ? 'TCP_KEEPINTVL' : 'TCP_KEEPCNT'})`);
     },
   };
 }
@@ -188,13 +189,13 @@ function parseHttpReuse(ctx: LineContext, p: ProxyConfig, words: string[]): void
   }
   p.httpReuse = v;
   if (tooManyArgs(ctx, words, 0, 1)) return;
-  if (v !== 'never') ctx.notEnforced(`'http-reuse ${v}' (lands with connection reuse)`);
+  // All four modes: src/http/stream-server.ts reusableConn().
 }
 
 proxyKeywords.register(
   integerKeyword('maxconn', 'frontend', " Maybe you want 'fullconn' instead ?", 'an integer argument', (p, v) => { p.maxconn = v; }),
   integerKeyword('backlog', 'frontend', '', 'an integer argument', (p, v) => { p.backlog = v; }, 'lands with listener tuning'),
-  integerKeyword('fullconn', 'backend', " Maybe you want 'maxconn' instead ?", 'an integer argument', (p, v) => { p.fullconn = v; }, 'lands with dynamic server limits'),
+  integerKeyword('fullconn', 'backend', " Maybe you want 'maxconn' instead ?", 'an integer argument', (p, v) => { p.fullconn = v; }),
   integerKeyword('retries', 'backend', '', 'an integer argument (dispatch counts for one)', (p, v) => { p.retries = v; }),
   { name: 'retry-on', parse: parseRetryOn },
   { name: 'rate-limit', parse: parseRateLimit },

@@ -107,6 +107,8 @@ function parseCapture(ctx: LineContext, p: ProxyConfig, words: string[]): void {
       return;
     }
     p.captures.push({ place: ctx.place, kind: what, name: words[3] ?? '', length: cAtoi(words[5] ?? ''), declared: false });
+    // Header captures are enforced (src/http/capture.ts); only their log output waits for the logs.
+    return;
   } else {
     ctx.alert('CFG_CAPTURE_ARGS', `'capture' expects 'cookie' or 'request header' or 'response header'.`);
     return;
@@ -130,7 +132,6 @@ function parseDeclare(ctx: LineContext, p: ProxyConfig, words: string[]): void {
   // strtol() must consume the whole word; haproxy quotes the wrong word ('len') in this message.
   if (!/^\s*[+-]?\d+$/.test(len)) return fail(`'declare capture': cannot parse the length '${words[3] ?? ''}'.`);
   p.captures.push({ place: ctx.place, kind: dir, length: Number(len), declared: true });
-  ctx.notEnforced(`'declare capture' (lands with the HTTP engine)`);
 }
 
 function parseMonitorUri(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -142,7 +143,6 @@ function parseMonitorUri(ctx: LineContext, p: ProxyConfig, words: string[]): voi
     return;
   }
   p.monitorUri = uri;
-  ctx.notEnforced(`'monitor-uri' (lands with the HTTP engine)`);
 }
 
 function parseMonitor(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -166,7 +166,6 @@ function parseMonitor(ctx: LineContext, p: ProxyConfig, words: string[]): void {
   p.monitorFail.push({ place: ctx.place, cond: r.cond });
   // Also kept as a directive: the rule parsers look for it there for their misplaced-rule warnings.
   keepDirective(ctx, p, words);
-  ctx.notEnforced(`'monitor fail' (lands with the HTTP engine)`);
 }
 
 proxyKeywords.register(
@@ -197,7 +196,6 @@ proxyKeywords.register(
       const text = oneFormatArgument(ctx, words);
       if (text !== undefined) p.uniqueIdFormat = custom(ctx, text);
     },
-    enforced: 'lands with the HTTP engine',
   },
   {
     name: 'unique-id-header',
@@ -209,7 +207,6 @@ proxyKeywords.register(
       }
       p.uniqueIdHeader = h;
     },
-    enforced: 'lands with the HTTP engine',
   },
   { name: 'capture', parse: parseCapture },
   { name: 'declare', parse: parseDeclare },

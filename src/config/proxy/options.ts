@@ -37,20 +37,22 @@ const TCP_TUNING = 'lands with socket tuning';
 
 // proxy.c cfg_opts[] then cfg_opts2[], in haproxy's order.
 export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
-  { name: 'abortonclose', cap: BE, httpOnly: false, table: 1, pending: HTTP_ENGINE },
+  // abortonclose: mode http only (src/http/stream.ts onCliEnd); mode tcp streams ignore it.
+  { name: 'abortonclose', cap: BE, httpOnly: false, table: 1 },
   { name: 'allbackups', cap: BE, httpOnly: false, table: 1, pending: 'lands with backup server selection' },
   { name: 'checkcache', cap: BE, httpOnly: true, table: 1, pending: HTTP_ENGINE },
-  { name: 'clitcpka', cap: FE, httpOnly: false, table: 1, pending: TCP_TUNING },
+  { name: 'clitcpka', cap: FE, httpOnly: false, table: 1 },
   { name: 'contstats', cap: FE, httpOnly: false, table: 1, pending: 'lands with statistics' },
   { name: 'dontlognull', cap: FE, httpOnly: false, table: 1, pending: LOGS },
-  { name: 'http-buffer-request', cap: BOTH, httpOnly: true, table: 1, pending: HTTP_ENGINE },
-  { name: 'http-ignore-probes', cap: FE, httpOnly: true, table: 1, pending: HTTP_ENGINE },
-  { name: 'idle-close-on-response', cap: FE, httpOnly: true, table: 1, pending: HTTP_ENGINE },
-  { name: 'prefer-last-server', cap: BE, httpOnly: true, table: 1, pending: HTTP_ENGINE },
+  { name: 'http-buffer-request', cap: BOTH, httpOnly: true, table: 1, pending: 'buffered on the frontend side only' },
+  { name: 'http-ignore-probes', cap: FE, httpOnly: true, table: 1 },
+  { name: 'idle-close-on-response', cap: FE, httpOnly: true, table: 1, pending: 'lands with graceful soft-stop of HTTP connections' },
+  { name: 'prefer-last-server', cap: BE, httpOnly: true, table: 1 },
   { name: 'logasap', cap: FE, httpOnly: false, table: 1, pending: LOGS },
-  { name: 'nolinger', cap: BOTH, httpOnly: false, table: 1, pending: TCP_TUNING },
-  { name: 'persist', cap: BE, httpOnly: false, table: 1, pending: 'lands with cookie persistence' },
-  { name: 'srvtcpka', cap: BE, httpOnly: false, table: 1, pending: TCP_TUNING },
+  // src/tcp/stream.ts applies it in mode tcp; the HTTP stream does not yet.
+  { name: 'nolinger', cap: BOTH, httpOnly: false, table: 1, pending: 'enforced in mode tcp only' },
+  { name: 'persist', cap: BE, httpOnly: false, table: 1 },
+  { name: 'srvtcpka', cap: BE, httpOnly: false, table: 1 },
   { name: 'transparent', cap: BE, httpOnly: false, table: 1, pending: 'lands with transparent proxying' },
   { name: 'splice-request', cap: BOTH, httpOnly: false, table: 2, pending: 'no splicing in Node.js' },
   { name: 'splice-response', cap: BOTH, httpOnly: false, table: 2, pending: 'no splicing in Node.js' },
@@ -65,10 +67,11 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   { name: 'tcp-smart-connect', cap: BE, httpOnly: false, table: 2, pending: TCP_TUNING },
   { name: 'independent-streams', cap: BOTH, httpOnly: false, table: 2, pending: 'lands with per-direction timeouts' },
   { name: 'http-use-proxy-header', cap: FE, httpOnly: true, table: 2, pending: HTTP_ENGINE },
-  { name: 'http-pretend-keepalive', cap: BE, httpOnly: true, table: 2, pending: HTTP_ENGINE },
-  { name: 'http-no-delay', cap: BOTH, httpOnly: true, table: 2, pending: HTTP_ENGINE },
-  { name: 'h1-case-adjust-bogus-client', cap: FE, httpOnly: false, table: 2, pending: HTTP_ENGINE },
-  { name: 'h1-case-adjust-bogus-server', cap: BE, httpOnly: false, table: 2, pending: HTTP_ENGINE },
+  { name: 'http-pretend-keepalive', cap: BE, httpOnly: true, table: 2 },
+  // http-no-delay: Node sends each write at once (no Nagle: setNoDelay), which is what it asks for.
+  { name: 'http-no-delay', cap: BOTH, httpOnly: true, table: 2 },
+  { name: 'h1-case-adjust-bogus-client', cap: FE, httpOnly: false, table: 2 },
+  { name: 'h1-case-adjust-bogus-server', cap: BE, httpOnly: false, table: 2 },
   { name: 'disable-h2-upgrade', cap: FE, httpOnly: true, table: 2, pending: 'lands with HTTP/2' },
 ];
 
@@ -126,7 +129,9 @@ export function parseOptionLine(ctx: LineContext, p: ProxyConfig, words: readonl
       return;
     }
     record(ctx, p, name, kwm);
-    if (kwm === 'std' && simple.pending !== undefined) ctx.notEnforced(`'option ${name}' (${simple.pending})`);
+    // http-buffer-request is enforced wherever a frontend side reads the request (src/http/stream.ts).
+    const pending = name === 'http-buffer-request' && p.cap.frontend ? undefined : simple.pending;
+    if (kwm === 'std' && pending !== undefined && !(name === 'nolinger' && p.mode === 'tcp')) ctx.notEnforced(`'option ${name}' (${pending})`);
     return;
   }
 
@@ -245,8 +250,8 @@ function parseHttpslog(ctx: LineContext, p: ProxyConfig): void {
 
 function parseTcpka(ctx: LineContext, p: ProxyConfig, words: readonly string[]): void {
   if (tooManyArgs(ctx, words, 0, 1)) return;
+  // SO_KEEPALIVE on both sides: src/proxy/socket-tuning.ts.
   record(ctx, p, 'tcpka', 'std');
-  ctx.notEnforced(`'option tcpka' (${TCP_TUNING})`);
 }
 
 /** The health check options: each replaces the proxy's check kind (configuration.txt §4.2). */

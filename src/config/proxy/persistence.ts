@@ -134,8 +134,8 @@ function parseCookie(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     return;
   }
   c.mode = [...modes][0];
+  // Enforced by src/http/cookie-persistence.ts.
   p.cookie = c;
-  ctx.notEnforced(`'cookie' (lands with cookie persistence)`);
 }
 
 function parsePersist(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -177,8 +177,8 @@ function persistRule(kind: 'force-persist' | 'ignore-persist') {
       // cfgparse-listen.c checks the condition against BE_REQ_CNT, the step after the backend is chosen.
       const r = parseRuleCondition(ctx, p, words, 1, 'tcp-request content', `error detected while parsing a '${kind}' rule`, { frontend: false, backend: true });
       if (!r.ok || r.cond === undefined) return;
+      // Enforced by src/tcp/stream.ts and src/http/cookie-persistence.ts.
       (kind === 'force-persist' ? p.forcePersist : p.ignorePersist).push({ place: ctx.place, cond: r.cond });
-      ctx.notEnforced(`'${kind}' (lands with cookie persistence)`);
     },
   };
 }
@@ -264,7 +264,6 @@ proxyKeywords.register(
       }
       p.dynamicCookieKey = key;
     },
-    enforced: 'lands with cookie persistence',
   },
   { name: 'persist', parse: parsePersist },
   persistRule('force-persist'),

@@ -18,9 +18,10 @@ interface TimeoutDef {
 // proxy.c proxy_parse_timeout(): names and the capability each needs.
 const TIMEOUTS: ReadonlyMap<string, TimeoutDef> = new Map<string, TimeoutDef>([
   ['client', { field: 'client', cap: 'frontend' }],
-  ['tarpit', { field: 'tarpit', cap: 'frontend', pending: 'lands with the HTTP engine' }],
-  ['http-keep-alive', { field: 'httpKeepAlive', cap: 'frontend', pending: 'lands with the HTTP engine' }],
-  ['http-request', { field: 'httpRequest', cap: 'frontend', pending: 'lands with the HTTP engine' }],
+  ['tarpit', { field: 'tarpit', cap: 'frontend' }],
+  // http-keep-alive, http-request: src/http/stream-timers.ts armWait().
+  ['http-keep-alive', { field: 'httpKeepAlive', cap: 'frontend' }],
+  ['http-request', { field: 'httpRequest', cap: 'frontend' }],
   ['server', { field: 'server', cap: 'backend' }],
   ['connect', { field: 'connect', cap: 'backend' }],
   ['check', { field: 'check', cap: 'backend', pending: 'lands with health checks' }],

@@ -318,7 +318,7 @@ globalKeywords.register(
   },
   {
     name: 'spread-checks',
-    enforced: 'lands with health-check scheduling',
+    enforced: true,
     parse(ctx, st, words) {
       if (tooManyArgs(ctx, words, 1)) return;
       if ((st.global.spreadChecks ?? 0) !== 0) {
@@ -335,7 +335,7 @@ globalKeywords.register(
   },
   {
     name: 'max-spread-checks',
-    enforced: 'lands with health-check scheduling',
+    enforced: true,
     parse(ctx, st, words) {
       if (tooManyArgs(ctx, words, 1)) return;
       const arg = words[1] ?? '';

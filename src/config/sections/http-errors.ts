@@ -119,16 +119,34 @@ export function checkErrorFileContent(raw: Buffer): string | undefined {
  * file must load. Returns haproxy's error text (without the keyword).
  */
 export function checkErrorFile(status: number, file: string): string | undefined {
-  if (!ERRORFILE_CODES.includes(status)) return `status code '${status}' not handled.`;
+  return loadSectionErrorFile(status, file).error;
+}
+
+/** checkErrorFile(), also returning the file's bytes when it is valid. */
+function loadSectionErrorFile(status: number, file: string): { error?: string; content?: Buffer } {
+  const error = (e: string): { error: string } => ({ error: e });
+  if (!ERRORFILE_CODES.includes(status)) return error(`status code '${status}' not handled.`);
   let raw: Buffer;
   try {
     raw = readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EISDIR' ? `error reading file '${file}'.` : `error opening file '${file}'.`;
+    return error(code === 'EISDIR' ? `error reading file '${file}'.` : `error opening file '${file}'.`);
   }
   const why = checkErrorFileContent(raw);
-  return why === undefined ? undefined : `'${file}': ${why}`;
+  return why === undefined ? { content: raw } : error(`'${file}': ${why}`);
+}
+
+/**
+ * The bytes of each section's error files, read once at load time like
+ * haproxy does (configuration.txt §4.2 "errorfile": "The files are read at
+ * the same time as the configuration and kept in memory").
+ */
+const sectionContents = new WeakMap<HttpErrorsSection, Map<number, Buffer>>();
+
+/** The error file a `http-errors` section holds for `status`, as read at load time. */
+export function httpErrorsContent(section: HttpErrorsSection, status: number): Buffer | undefined {
+  return sectionContents.get(section)?.get(status);
 }
 
 function parseErrorfile(ctx: LineContext, s: HttpErrorsSection | undefined, words: string[]): void {
@@ -136,9 +154,13 @@ function parseErrorfile(ctx: LineContext, s: HttpErrorsSection | undefined, word
   const file = words[2] ?? '';
   if (code === '' || file === '') return ctx.alert('CFG_HTTP_ERRORS_USAGE', 'errorfile: expects <status_code> and <file> as arguments.');
   const status = cAtoi(code);
-  const why = checkErrorFile(status, file);
-  if (why !== undefined) return ctx.alert('CFG_HTTP_ERRORS_FILE', `errorfile : ${why}`);
-  s?.errorfiles.set(status, { file, place: ctx.place });
+  const r = loadSectionErrorFile(status, file);
+  if (r.error !== undefined) return ctx.alert('CFG_HTTP_ERRORS_FILE', `errorfile : ${r.error}`);
+  if (s === undefined) return;
+  s.errorfiles.set(status, { file, place: ctx.place });
+  let m = sectionContents.get(s);
+  if (m === undefined) sectionContents.set(s, (m = new Map()));
+  m.set(status, r.content ?? Buffer.alloc(0));
 }
 
 export const httpErrorsSection: SectionParser<HttpErrorsState> = {
@@ -165,7 +187,6 @@ export const httpErrorsSection: SectionParser<HttpErrorsState> = {
     }
     const section: HttpErrorsSection = { name, place: ctx.place, directives: [], errorfiles: new Map() };
     ctx.model.httpErrors.push(section);
-    ctx.notEnforced(`'http-errors ${name}' (lands with the HTTP engine)`);
     return { section };
   },
   line(ctx, st, rawWords) {

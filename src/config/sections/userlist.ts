@@ -10,6 +10,7 @@ import type { UserlistSection } from '../model/sections.js';
 import { registerPostCheck, registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { invalidChar, tooManyArgs } from '../proxy/util.js';
 import { applyModifier } from '../global/keyword-modifier.js';
+import { cryptScheme } from '../../http/crypt.js';
 
 interface UserlistState {
   /** The list lines go to: the new one, or the last one created when the header failed (as haproxy). */
@@ -100,7 +101,6 @@ export const userlistSection: SectionParser<UserlistState> = {
     }
     const list: UserlistSection = { name, place: ctx.place, directives: [], users: [], groups: [] };
     ctx.model.userlists.push(list);
-    ctx.notEnforced(`'userlist ${name}' (lands with HTTP authentication)`);
     return { list };
   },
   line(ctx, st, rawWords) {
@@ -140,3 +140,27 @@ registerPostCheck('userlist-references', (model, diag) => {
   }
   return undefined;
 }, 10);
+
+/** libxcrypt schemes Switchyard does not compute (crypt.ts), by prefix, for the warning below. */
+const UNSUPPORTED_SCHEMES: ReadonlyArray<readonly [string, string]> = [
+  ['$2', 'bcrypt'], ['$y$', 'yescrypt'], ['$gy$', 'gost-yescrypt'], ['$7$', 'scrypt'], ['$sha1$', 'sha1crypt'],
+  ['$md5', 'SunMD5'], ['$3$', 'NT hash'], ['_', 'BSDi extended DES'],
+];
+
+/**
+ * Not a haproxy check: haproxy hands any hash to the system crypt(3), while
+ * Switchyard computes MD5-, SHA-256-, SHA-512- and DES-crypt itself
+ * (src/http/crypt.ts). A user whose hash is of another kind can never log in:
+ * say so at startup, naming the user and the scheme.
+ */
+registerPostCheck('userlist-hashes', (model, diag) => {
+  for (const list of model.userlists) {
+    for (const user of list.users) {
+      if (user.insecure || user.password === undefined || cryptScheme(user.password) !== undefined) continue;
+      const kind = UNSUPPORTED_SCHEMES.find(([p]) => user.password!.startsWith(p))?.[1];
+      const why = kind === undefined ? 'is not a crypt(3) hash Switchyard recognises' : `uses ${kind}, which Switchyard does not implement (use $5$ or $6$)`;
+      diag.warning('CFG_USERLIST_UNSUPPORTED_HASH', `userlist '${list.name}': the password of user '${user.name}' ${why}; this user will never authenticate.`, user.place, 'parsing-tight');
+    }
+  }
+  return undefined;
+}, 11);

@@ -17,10 +17,14 @@
  */
 import type net from 'node:net';
 import { strerror } from '../../net/listener.js';
-import { CheckConnection, type ConnectSpec, type ConnectionPhase } from './tcp-connect.js';
+import { openCheckConnection, type CheckConn, type ConnectSpec, type ConnectionPhase } from './tcp-connect.js';
 import type { CheckRule, ConnectRule, ExpectContext, ExpectRule, Ruleset, SendContext } from './rules.js';
 import { onSuccessMessage } from './rules.js';
 import type { CheckOutcome, CheckStatus } from './status.js';
+import { CheckTimer, checkClock } from './check-timers.js';
+
+/** The empty payload, shared: nothing writes into a zero-length buffer, and a check run allocates none. */
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /** What a check run needs from the server and its backend. */
 export interface CheckEnv {
@@ -83,15 +87,16 @@ function expectWhat(e: ExpectRule): string {
 export class CheckRun {
   private pos = 0;
   private current: CheckRule | undefined;
-  private conn: CheckConnection | undefined;
+  private conn: CheckConn | undefined;
   private connRule: ConnectRule | undefined;
-  private bi: Buffer = Buffer.alloc(0);
+  private bi: Buffer = EMPTY;
   private eos = false;
   /** Bytes or the end of stream arrived since the last evaluation. */
   private unread = false;
   private mustRead = false;
   private waiting: 'none' | 'connect' | 'data' = 'none';
-  private timer: NodeJS.Timeout | undefined;
+  /** The timeout of the current step, on the process's check clock (check-timers.ts). */
+  private readonly timer = new CheckTimer(() => this.onTimeout());
   private finished = false;
   private code = 0;
   private extraPasses = 0;
@@ -115,14 +120,11 @@ export class CheckRun {
   }
 
   private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    checkClock.cancel(this.timer);
   }
 
   private arm(ms: number): void {
-    this.clearTimer();
-    this.timer = setTimeout(this.onTimeout, Math.max(0, ms));
-    this.timer.unref();
+    checkClock.schedule(this.timer, ms);
   }
 
   private finish(o: CheckOutcome): void {
@@ -160,7 +162,7 @@ export class CheckRun {
           this.current = rule;
           const data = rule.data(this.formatCtx());
           this.conn?.write(data);
-          this.bi = Buffer.alloc(0);
+          this.bi = EMPTY;
           this.mustRead = true;
           this.pos++;
           continue;
@@ -210,7 +212,9 @@ export class CheckRun {
   }
 
   private expectCtx(rule: ExpectRule): ExpectContext {
-    const isLast = this.rs.rules.slice(this.pos + 1).every((r) => r.action === 'comment' || r.action === 'action');
+    const rules = this.rs.rules;
+    let isLast = true;
+    for (let i = this.pos + 1; i < rules.length && isLast; i++) isLast = rules[i]!.action === 'comment' || rules[i]!.action === 'action';
     return {
       payload: this.bi,
       vars: this.rs.vars,
@@ -248,7 +252,7 @@ export class CheckRun {
 
   private openConnection(rule: ConnectRule): void {
     this.conn?.destroy();
-    this.bi = Buffer.alloc(0);
+    this.bi = EMPTY;
     this.eos = false;
     this.unread = false;
     this.mustRead = true;
@@ -265,7 +269,7 @@ export class CheckRun {
       this.fail('SOCKERR', (e as Error).message);
       return;
     }
-    const conn = new CheckConnection(spec, {
+    const conn = openCheckConnection(spec, {
       ready: () => {
         if (this.finished || conn !== this.conn) return;
         if (env.timeoutCheck !== undefined) this.arm(env.timeoutCheck);
@@ -295,8 +299,20 @@ export class CheckRun {
         if (this.finished || conn !== this.conn) return;
         this.onConnError(err, phase);
       },
-    });
+    }, this.onlyConnects(this.pos + 1));
     this.conn = conn;
+  }
+
+  /** No rule from `from` on sends or expects: the connection will carry no data. */
+  private onlyConnects(from: number): boolean {
+    const rules = this.rs.rules;
+    for (let i = from; i < rules.length; i++) {
+      const a = rules[i]!.action;
+      if (a === 'send' || a === 'expect') return false;
+      // A later connect replaces this connection; what follows it does not matter here.
+      if (a === 'connect') return true;
+    }
+    return true;
   }
 
   /** Reports a connection error by phase (chk_report_conn_err()). */
@@ -322,7 +338,6 @@ export class CheckRun {
   }
 
   private readonly onTimeout = (): void => {
-    this.timer = undefined;
     if (this.finished) return;
     const where = stepText(this.rs, this.current);
     const phase = this.conn?.phase ?? 'l4';

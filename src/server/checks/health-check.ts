@@ -9,12 +9,19 @@
  */
 import type { CheckOutcome } from './status.js';
 import type { CheckRole, ServerHealth } from './server-health.js';
+import { CheckTimer, checkClock } from './check-timers.js';
 
-/** What the lifecycle starts and stops (src/proxy/lifecycle.ts). */
+/** What the lifecycle starts and stops (src/proxy/lifecycle.ts, through check-start.ts). */
 export interface Check {
   /** The interval, for spreading the first checks (checks.c start_checks()). */
   readonly inter: number;
-  start(delay: number): void;
+  /** check.c srv_getinter(): the interval that applies now. */
+  nextInterval(): number;
+  /**
+   * Starts checking after `delay` ms. `spreadPct` is `global spread-checks`:
+   * each following interval moves by a random amount within ±that percentage.
+   */
+  start(delay: number, spreadPct?: number): void;
   stop(): void;
 }
 
@@ -34,9 +41,15 @@ export class HealthCheck implements Check {
   readonly inter: number;
   readonly fastinter: number;
   readonly downinter: number;
-  private timer: NodeJS.Timeout | undefined;
+  /** The next run, on the process's check clock (check-timers.ts). */
+  private readonly timer = new CheckTimer(() => this.run());
   private running: { abort(): void } | undefined;
   private stopped = true;
+  private spreadPct = 0;
+  /** performance.now() when the running probe started, for the check duration. */
+  private started = 0;
+  /** Random source of `spread-checks`, [0, 1); tests replace it. */
+  random: () => number = Math.random;
 
   constructor(
     readonly health: ServerHealth,
@@ -50,23 +63,43 @@ export class HealthCheck implements Check {
   }
 
   /** Starts checking after `delay` ms (the lifecycle spreads the first checks). */
-  start(delay: number): void {
+  start(delay: number, spreadPct = 0): void {
     this.stopped = false;
+    this.spreadPct = spreadPct;
     this.schedule(delay);
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    checkClock.cancel(this.timer);
     this.running?.abort();
     this.running = undefined;
   }
 
   private schedule(delay: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(this.run, Math.max(0, delay));
-    this.timer.unref();
+    checkClock.schedule(this.timer, delay);
+  }
+
+  /**
+   * check.c __health_adjust(): `observe` errors bring the next check forward
+   * to `ms` from now when it was planned later (src/server/server-observe.ts).
+   */
+  hurry(ms: number): void {
+    if (this.stopped || !this.timer.pending || this.timer.due <= performance.now() + ms) return;
+    this.schedule(ms);
+  }
+
+  /**
+   * The delay before the next check: check.c process_chk_conn() adds
+   * `rv = inter * spread_checks / 100` minus a random part of `2 * rv`, in
+   * C integer arithmetic, so the interval is uniformly within ±spread%.
+   */
+  spreadInterval(inter: number): number {
+    if (this.spreadPct <= 0) return inter;
+    let rv = Math.trunc((inter * this.spreadPct) / 100);
+    rv -= Math.trunc(2 * rv * this.random());
+    return inter + rv;
   }
 
   /** check.c srv_getinter() */
@@ -77,20 +110,21 @@ export class HealthCheck implements Check {
     return this.fastinter;
   }
 
-  private readonly run = (): void => {
-    this.timer = undefined;
+  private run(): void {
     if (this.stopped) return;
     // Maintenance pauses the main check (srv_update_status()); the agent goes on.
     if (this.role === 'check' && this.health.server.maint) {
-      this.schedule(this.nextInterval());
+      this.schedule(this.spreadInterval(this.nextInterval()));
       return;
     }
-    const started = performance.now();
-    this.running = this.probe.run((o) => {
-      this.running = undefined;
-      if (this.stopped) return;
-      this.health.apply(this.role, o, Math.round(performance.now() - started));
-      this.schedule(this.nextInterval());
-    });
+    this.started = performance.now();
+    this.running = this.probe.run(this.onDone);
+  }
+
+  private readonly onDone = (o: CheckOutcome): void => {
+    this.running = undefined;
+    if (this.stopped) return;
+    this.health.apply(this.role, o, Math.round(performance.now() - this.started));
+    this.schedule(this.spreadInterval(this.nextInterval()));
   };
 }

@@ -123,6 +123,23 @@ function connectSpecFor(s: Server, rule: ConnectRule, agent: boolean): ConnectSp
   };
 }
 
+/**
+ * connectSpecFor() once per connect rule: the spec depends only on the
+ * configuration, and a check runs every few seconds for the life of the
+ * process (bench/check-cost.ts), so it is not rebuilt per run.
+ */
+function cachedSpecs(s: Server, agent: boolean): (rule: ConnectRule) => ConnectSpec {
+  const cache = new Map<ConnectRule, ConnectSpec>();
+  return (rule) => {
+    let spec = cache.get(rule);
+    if (spec === undefined) {
+      spec = connectSpecFor(s, rule, agent);
+      cache.set(rule, spec);
+    }
+    return spec;
+  };
+}
+
 /** A probe running a rule set with an environment. */
 function rulesetProbe(rs: Ruleset, env: CheckEnv): Probe {
   return {
@@ -202,7 +219,7 @@ export function createServerChecks(s: Server, be: Backend, reporter: Reporter, m
         }),
       }, reporter);
     } else {
-      probe = rulesetProbe(rulesetFor(p), { ...baseEnv, inter, connectSpec: (rule) => connectSpecFor(s, rule, false) });
+      probe = rulesetProbe(rulesetFor(p), { ...baseEnv, inter, connectSpec: cachedSpecs(s, false) });
     }
     checks.push(new HealthCheck(health, 'check', probe, { inter, fastinter: c.fastinter, downinter: c.downinter }));
   }
@@ -218,7 +235,7 @@ export function createServerChecks(s: Server, be: Backend, reporter: Reporter, m
       requestMaxconn: (t) => health.requestMaxconn(t),
       previousAgentStatus: () => health.agent.status,
     });
-    const probe = rulesetProbe(rs, { ...baseEnv, inter: agentInter, disable404: () => false, connectSpec: (rule) => connectSpecFor(s, rule, true) });
+    const probe = rulesetProbe(rs, { ...baseEnv, inter: agentInter, disable404: () => false, connectSpec: cachedSpecs(s, true) });
     checks.push(new HealthCheck(health, 'agent', probe, { inter: agentInter }));
   }
   return checks;

@@ -26,10 +26,12 @@
  * `drain`) and "stopping" (`http-check disable-on-404`) both take the server
  * out of load balancing while it stays UP; they are kept here and applied
  * through the server's effective weight (`eweight` 0, as haproxy's
- * srv_willbe_usable() treats them). TODO(server.ts): move both flags into
- * Server and make `maxconn` writable, then drop the overlay.
+ * srv_willbe_usable() treats them) with `Server.weightForcedZero`.
+ * What follows a transition (trackers, shutdown-sessions) is in
+ * src/server/server-transitions.ts, shared with tracking servers.
  */
-import { BE_WEIGHT_SCALE, SRV_UWGHT_MAX, type Server } from '../server.js';
+import { SRV_UWGHT_MAX, type Server } from '../server.js';
+import { afterMarkedDown, afterMarkedUp, reportBackendDown, serverLabel, statusCounts, usableCount } from '../server-transitions.js';
 import type { Reporter } from '../../proxy/runtime.js';
 import { asciiEncode, clampDesc, statusDescription, statusHasCode, statusResult, type CheckOutcome, type CheckStatus } from './status.js';
 
@@ -149,12 +151,11 @@ export class ServerHealth {
 
   /** srv_willbe_usable() count over the backend (srv_act + srv_bck). */
   private usableCount(): number {
-    return this.server.owner.activeCount + this.server.owner.backupCount;
+    return usableCount(this.server.owner);
   }
 
   private prefix(): string {
-    const s = this.server;
-    return `${s.backup ? 'Backup ' : ''}Server ${s.fullName}`;
+    return serverLabel(this.server);
   }
 
   /** srv_append_status() with a check: reason, code, info and duration. */
@@ -168,15 +169,7 @@ export class ServerHealth {
 
   /** srv_append_status(): the server counts, "left" when the server is (going) down. */
   private counts(xferred: number, down: boolean): string {
-    const s = this.server;
-    const be = s.owner;
-    const backup = be.backupCount > 0 && be.activeCount === 0 ? ' Running on backup.' : '';
-    if (down) {
-      return `. ${be.activeCount} active and ${be.backupCount} backup servers left.${backup} ` +
-        `${s.served} sessions active, ${xferred} requeued, ${s.queue.length} remaining in queue`;
-    }
-    return `. ${be.activeCount} active and ${be.backupCount} backup servers online.${backup} ` +
-      `${xferred} sessions requeued, ${s.queue.length} total in queue`;
+    return statusCounts(this.server, xferred, down);
   }
 
   private warn(line: string): void {
@@ -185,9 +178,7 @@ export class ServerHealth {
 
   /** backend.c set_backend_down(), when the last usable server went away. */
   private backendDown(prevCount: number): void {
-    if (prevCount === 0 || this.usableCount() !== 0) return;
-    const be = this.server.owner;
-    this.reporter.report('alert', `${be.typeLabel} '${be.name}' has no server available!`);
+    reportBackendDown(this.server, prevCount, this.reporter);
   }
 
   /** srv_update_status(): a server still in forced drain says so after each update. */
@@ -198,11 +189,8 @@ export class ServerHealth {
   /** The effective weight: 0 while drained or stopping (srv_willbe_usable()). */
   private refreshWeight(): void {
     const s = this.server;
-    const was = s.usable;
-    const next = this.forcedDrain || this.stopping ? 0 : s.uweight * BE_WEIGHT_SCALE;
-    if (next === s.eweight) return;
-    s.eweight = next;
-    s.owner.onServerChange(s, was);
+    s.weightForcedZero = this.forcedDrain || this.stopping;
+    s.refreshEweight();
   }
 
   /** server.c srv_set_stopped() */
@@ -221,6 +209,7 @@ export class ServerHealth {
     this.warn(`${this.prefix()} is DOWN${ServerHealth.reason(c)}${this.counts(xferred, true)}`);
     this.backendDown(prev);
     this.drainRemains();
+    afterMarkedDown(s, this.reporter);
   }
 
   /** server.c srv_set_running() */
@@ -237,6 +226,7 @@ export class ServerHealth {
     const xferred = s.grabFromBackend();
     this.warn(`${this.prefix()} is UP${ServerHealth.reason(c)}${this.counts(xferred, false)}`);
     this.drainRemains();
+    afterMarkedUp(s, this.reporter);
   }
 
   /** server.c srv_set_stopping() */
@@ -291,6 +281,8 @@ export class ServerHealth {
     const xferred = s.redistributeQueue();
     this.warn(`${this.prefix()} is going DOWN for maintenance${this.counts(xferred, true)}`);
     this.backendDown(prev);
+    // srv_update_status(): entering maintenance shuts the sessions down as going DOWN does.
+    if (s.config.onMarkedDown === 'shutdown-sessions') s.killSessions();
   }
 
   /** Agent `ready`: srv_adm_set_ready(), leaving forced maintenance, then forced drain. */
@@ -353,8 +345,7 @@ export class ServerHealth {
     if (m === null) return 'maxconn string empty';
     if (text.slice(m[0].length) !== '') return 'Trailing garbage in maxconn string';
     const s = this.server;
-    // TODO(server.ts): `maxconn` is readonly there; the agent changes it at run time as haproxy does.
-    (s as { maxconn: number }).maxconn = Number(m[1]);
+    s.maxconn = Number(m[1]);
     s.processQueue();
     return undefined;
   }

@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { openConnection } from '../../net/connect.js';
 import { buildProxyV1, buildProxyV2, type ProxyV2Options } from '../../net/proxy-protocol.js';
 import type { Ruleset } from './rules.js';
+import { RawCheckConnection, rawConnectAvailable, rawTarget, type RawTarget } from './raw-connect.js';
 
 /** Where and how to connect. */
 export interface ConnectSpec {
@@ -62,8 +63,38 @@ function readCa(file: string): Buffer | undefined {
   return ca;
 }
 
+/** What the check engine uses of a connection (a {@link CheckConnection} or a RawCheckConnection). */
+export interface CheckConn {
+  readonly phase: ConnectionPhase;
+  /** The TLS session is up: a final connect rule passes at layer 6. */
+  readonly isTls: boolean;
+  write(data: Buffer): void;
+  /** Closes the connection at once. */
+  destroy(): void;
+}
+
+/**
+ * Opens the connection of a connect rule. `connectOnly`: nothing will be
+ * sent or read on it, so a plain TCP connection to an IP address goes
+ * through the cheap bare handle of src/server/checks/raw-connect.ts.
+ */
+export function openCheckConnection(spec: ConnectSpec, ev: ConnectionEvents, connectOnly: boolean): CheckConn {
+  if (connectOnly && rawConnectAvailable && spec.tls === undefined && spec.proxy === undefined) {
+    let target = rawTargets.get(spec);
+    if (target === undefined) {
+      target = rawTarget(spec.options) ?? null;
+      rawTargets.set(spec, target);
+    }
+    if (target !== null) return new RawCheckConnection(target, ev);
+  }
+  return new CheckConnection(spec, ev);
+}
+
+/** rawTarget() of each spec, computed once (the registry keeps one spec per server and rule). */
+const rawTargets = new WeakMap<ConnectSpec, RawTarget | null>();
+
 /** One check connection; closed by {@link CheckConnection.destroy}. */
-export class CheckConnection {
+export class CheckConnection implements CheckConn {
   phase: ConnectionPhase = 'l4';
   private readonly raw: net.Socket;
   private secure: tls.TLSSocket | undefined;

@@ -75,6 +75,8 @@ test('redispatch, appsession and legacy options', () => {
   const p = proxyNamed(r, 'fe');
   assert.equal(p.options.get('redispatch'), true);
   assert.ok(r.warnings[1]?.includes("'stick on req.cook(JSESSIONID)'"), r.warnings[1]);
+  // haproxy's own removal message comes first.
+  assert.ok(r.warnings[1]?.includes("'appsession' is not supported anymore since HAProxy 1.6"), r.warnings[1]);
   assert.ok(legacyOptionWarning('forceclose')?.includes("'option httpclose'"));
   assert.equal(legacyOptionWarning('httpclose'), undefined);
 });
