@@ -13,8 +13,15 @@
  * both with `nbthread 1`). Once the frontend listens, the CPU the process
  * uses during `--duration` (10) seconds (utime + stime from
  * /proc/<pid>/stat) is divided by the wall time: the percentage of one core.
+ * Both run the same checks per second, so the ratio of the two percentages
+ * (printed last, with the CPU per check) is the ratio per check.
  *
- *   node dist/bench/check-cost.js [--duration 10] [--servers 1000] [--inter 2s] [--ports 4] [--only switchyard,haproxy]
+ * `--cpu-prof <dir>` runs Switchyard under `node --cpu-prof` and leaves the
+ * profile there. `SWITCHYARD_CHECK_NET_SOCKET=1` in the environment makes
+ * connect-only checks use net.Socket instead of the bare TCP handle
+ * (src/server/checks/raw-connect.ts), to measure what the handle saves.
+ *
+ *   node dist/bench/check-cost.js [--duration 10] [--servers 1000] [--inter 2s] [--ports 4] [--only switchyard,haproxy] [--cpu-prof dir]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -231,6 +238,17 @@ async function main(): Promise<void> {
     const canary = r.canaryDownS === undefined ? 'never' : r.canaryDownS.toFixed(1);
     const verdict = r.downs > 0 || r.canaryDownS === undefined ? 'invalid run' : r.pct < TARGET_PCT ? 'ok' : 'over target';
     process.stdout.write(`| ${r.name} | ${r.startupMs} | ${r.startupCpu.toFixed(2)} | ${r.pct.toFixed(2)} | ${r.userPct.toFixed(2)} | ${r.sysPct.toFixed(2)} | ${rate} | ${canary} | ${r.downs} | ${verdict} |\n`);
+  }
+  // CPU per check: the same checks per second run in both, so the ratio of CPU shares is the ratio per check.
+  const checksPerS = SERVERS / interS;
+  const sy = results.find((r) => r.name === 'switchyard');
+  const ha = results.find((r) => r.name === 'haproxy');
+  process.stdout.write('\n');
+  for (const r of [sy, ha]) {
+    if (r !== undefined) process.stdout.write(`${r.name}: ${((r.pct / 100) * 1e6 / checksPerS).toFixed(1)} µs of CPU per check\n`);
+  }
+  if (sy !== undefined && ha !== undefined && ha.pct > 0) {
+    process.stdout.write(`switchyard / haproxy CPU: ${(sy.pct / ha.pct).toFixed(2)} (user ${(sy.userPct / Math.max(ha.userPct, 0.01)).toFixed(2)}, sys ${(sy.sysPct / Math.max(ha.sysPct, 0.01)).toFixed(2)})\n`);
   }
 }
 

@@ -16,6 +16,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpProxyRatioLine, startHttpProxyContender } from './contenders/http-proxy.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const HAPROXY = process.env['HAPROXY_BIN'] ?? '/usr/sbin/haproxy';
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
       writeFileSync(ncfg, `daemon off;\nworker_processes 1;\nerror_log ${dir}/nginx-error.log;\npid ${dir}/nginx.pid;\nevents { worker_connections 1024; }\nhttp {\n access_log off;\n upstream o { server 127.0.0.1:${oport}; keepalive 64; }\n server {\n  listen 127.0.0.1:${np};\n  location / { proxy_pass http://o; proxy_http_version 1.1; proxy_set_header Connection ""; }\n }\n}\n`);
       proxies.push({ name: 'nginx', port: np, proc: spawn(NGINX, ['-p', dir, '-c', ncfg], { stdio: 'ignore' }) });
     }
+    proxies.push(await startHttpProxyContender(oport)); // issue 6: the http-proxy (npm) baseline
     for (const p of proxies) await waitPort(p.port);
     // nginx runs a master and a worker: measure the worker (the master's only child).
     const pidOf = (p: Proxy): number => {
@@ -205,6 +207,7 @@ async function main(): Promise<void> {
     for (const [name, e] of results) {
       console.log(`| ${name} | ${med(e.rps).toFixed(0)} | ${(med(e.rps) / med(h.rps)).toFixed(2)} | ${med(e.perCpu).toFixed(0)} | ${(med(e.perCpu) / med(h.perCpu)).toFixed(2)} |`);
     }
+    console.log(httpProxyRatioLine(results));
   } finally {
     for (const p of proxies) p.proc.kill('SIGTERM');
     origin.kill('SIGTERM');

@@ -18,6 +18,11 @@
  * `conn` scenario, 5,017 connections per CPU-second), and the projected
  * ratio is (conn + pick₂) / (conn + pick₁₀₀₀).
  *
+ * roundrobin and leastconn keep their servers in binary heaps
+ * (src/lb/server-heap.ts), O(log n) per pick, take and release; the pick
+ * rate still drops at 1,000 servers from cache misses, as it does for the
+ * O(1) lookups (static-rr, source).
+ *
  *   node dist/bench/lb-scale.js [--rounds 5] [--ms 300] [--conn-us 200] [--only source,uri]
  */
 import { Server, PendingQueue, type ServerOwner } from '../src/server/server.js';

@@ -40,7 +40,14 @@ export interface AclTerm {
   /** `-M`: files were loaded as maps (key + value). */
   readonly asMap: boolean;
   readonly files: readonly string[];
+  /** Every pattern as loaded at parse time: the files' lines, then the values. */
   readonly patterns: readonly AclPattern[];
+  /**
+   * With `-f`: the patterns given as values only. The files' lines are read
+   * at run time from their pattern references (sample/pattern-refs.ts), which
+   * add-acl/del-acl and the stats socket change.
+   */
+  readonly inlinePatterns?: readonly AclPattern[];
 }
 
 /** A named ACL; several `acl` lines with the same name are OR-ed (configuration.txt §7.1). */
@@ -183,6 +190,7 @@ export function parseAclExpression(words: readonly string[], start: number, end:
   let loaded = false;
   const files: string[] = [];
   const patterns: AclPattern[] = [];
+  const inlinePatterns: AclPattern[] = [];
   const flags = (): { ignoreCase: boolean; noDns: boolean } => ({ ignoreCase, noDns });
   const noMatch = (): string => `matching method must be specified first (using '-m') when using a sample fetch of this type ('${kwName}')`;
 
@@ -245,6 +253,7 @@ export function parseAclExpression(words: readonly string[], start: number, end:
     const p = parsePattern(match, arg, flags());
     if (!p.ok) return { ok: false, message: p.message };
     patterns.push(p.pattern);
+    inlinePatterns.push(p.pattern);
   }
 
   const term: AclTerm = {
@@ -258,6 +267,7 @@ export function parseAclExpression(words: readonly string[], start: number, end:
     asMap,
     files,
     patterns,
+    ...(files.length === 0 ? {} : { inlinePatterns }),
   };
   return { ok: true, term, warnings };
 }

@@ -16,7 +16,9 @@
  */
 import type { Condition } from './condition.js';
 import type { AclDefinition, AclTerm } from './acl.js';
-import { compileMatcher } from './match.js';
+import { compileMatcher, type PatternMatcher } from './match.js';
+import { parsePattern, type AclPattern } from '../sample/converters/patterns.js';
+import { patternRefsOf } from '../sample/pattern-refs.js';
 import type { SampleContext } from '../sample/context.js';
 import { MISS } from '../sample/context.js';
 import { compileSampleEach, type CompileEnv } from '../sample/compile.js';
@@ -42,11 +44,55 @@ export function aclNeg(r: AclResult): AclResult {
   return (3 >> r) as AclResult;
 }
 
+/** Diagnostic code: an ACL's `-f` file cannot be loaded at run time (docs/errors/rules2.md). */
+export const ACL_PATTERN_FILE = 'RT_ACL_PATTERN_FILE';
+
+/**
+ * The matcher of a term. Without `-f` its patterns are fixed. With files, the
+ * term matches when its values or one of its files' pattern references
+ * match (acl.c: one pattern expression per reference, pattern_exec_match()
+ * tries each); a reference's matcher is rebuilt only after add-acl/del-acl
+ * (or the stats socket) changed it.
+ */
+function termMatcher(term: AclTerm, env: CompileEnv): PatternMatcher | string {
+  const opts = { ignoreCase: term.ignoreCase };
+  if (term.files.length === 0 || term.inlinePatterns === undefined) return compileMatcher(term.match, term.patterns, opts);
+  const flags = { ignoreCase: term.ignoreCase, noDns: term.noDns };
+  const match = term.match;
+  const id = `acl ${match}${term.ignoreCase ? ' -i' : ''}${term.noDns ? ' -n' : ''}`;
+  const views: (() => PatternMatcher)[] = [];
+  const refs = patternRefsOf(env);
+  for (const file of term.files) {
+    const ref = refs.open(file, term.asMap, 'acl');
+    if (typeof ref === 'string') return ref;
+    const bad = ref.attach(id, { acceptsKey: (k) => parsePattern(match, k, flags).ok, acceptsValue: () => true });
+    if (bad !== undefined) return `invalid pattern '${bad.key}' in file '${file}'`;
+    const view = ref.view(id, (entries) => {
+      const pats: AclPattern[] = [];
+      for (const e of entries) {
+        const p = parsePattern(match, e.key, flags);
+        if (p.ok) pats.push(p.pattern);
+      }
+      return compileMatcher(match, pats, opts);
+    });
+    views.push(() => view.get());
+  }
+  const inline = term.inlinePatterns.length > 0 ? compileMatcher(match, term.inlinePatterns, opts) : undefined;
+  return {
+    find(s) {
+      if (inline !== undefined && inline.find(s) >= 0) return 0;
+      for (let i = 0; i < views.length; i++) if (views[i]!().find(s) >= 0) return 0;
+      return -1;
+    },
+  };
+}
+
 /** Compiles one ACL expression (one `acl` line or `{ ... }`). */
 export function compileAclTerm(term: AclTerm, env: CompileEnv = {}): CompileAclResult {
   const c = compileSampleEach(term.expr, env);
   if (!c.ok) return c;
-  const matcher = compileMatcher(term.match, term.patterns, { ignoreCase: term.ignoreCase });
+  const matcher = termMatcher(term, env);
+  if (typeof matcher === 'string') return { ok: false, code: ACL_PATTERN_FILE, message: matcher };
   if (!c.multi) {
     // One value per fetch (the common case): no visitor, no iteration.
     const single = c.single;

@@ -28,7 +28,7 @@
 import type { ProxyConfig, RuleConfig } from '../config/model/proxy.js';
 import type { SampleContext } from '../sample/context.js';
 import { compileSample, evalFinal } from '../sample/compile.js';
-import { argInt, registerFetchImpls, type FetchImpl } from '../sample/impl-registry.js';
+import { argInt, registerConverterImpls, registerFetchImpls, type ConverterImpl, type FetchImpl } from '../sample/impl-registry.js';
 import { sampleToString, smpStr } from '../sample/sample.js';
 import { MSG_VER_11, type H1Head } from './h1-head.js';
 import { pathOf, type HttpMessageSlot } from './http-fetches.js';
@@ -243,3 +243,28 @@ const CAPTURE_FETCHES: Record<string, FetchImpl> = {
 };
 
 registerFetchImpls(CAPTURE_FETCHES);
+
+/**
+ * `capture-req(<id>)` / `capture-res(<id>)` (configuration.txt §7.3.1;
+ * sample.c smp_conv_req_capture()): store the input string in the
+ * frontend's slot <id>, cut to its length, and return the input as is; a
+ * slot that does not exist leaves the input untouched.
+ */
+function captureConverter(response: boolean): ConverterImpl {
+  return {
+    compile: (args) => {
+      const idx = argInt(args, 0, 0);
+      return (input, ctx) => {
+        const l = layoutOf(ctx);
+        const lens = l === undefined ? undefined : response ? l.resLens : l.reqLens;
+        const len = lens?.[idx];
+        if (len === undefined || input.type !== 'str') return input;
+        const slots = captureSlots(ctx, true);
+        if (slots !== undefined) (response ? slots.res : slots.req)[idx] = input.value.slice(0, len);
+        return input;
+      };
+    },
+  };
+}
+
+registerConverterImpls({ 'capture-req': captureConverter(false), 'capture-res': captureConverter(true) });

@@ -117,7 +117,8 @@ function compileTable(lines: readonly ErrorPageConfig[], model: ConfigModel): Re
 function formatFn(v: { readonly text: string; readonly format?: LogFormat | undefined } | undefined): (ctx: SampleContext) => string {
   if (v === undefined) return () => '';
   if (v.format === undefined) return () => v.text;
-  const c = compileLogFormat(v.format);
+  // In HTTP replies a missing sample prints nothing (haproxy), not the log's '-'.
+  const c = compileLogFormat(v.format, {}, { http: true });
   return c.ok ? c.fn : () => v.text;
 }
 

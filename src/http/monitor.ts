@@ -16,7 +16,8 @@
  */
 import type { ProxyConfig } from '../config/model/proxy.js';
 import { compileCondition, type ConditionFn } from '../acl/evaluate.js';
-import type { SampleContext } from '../sample/context.js';
+import type { BackendView, FrontendView, SampleContext } from '../sample/context.js';
+import type { CompileEnv } from '../sample/compile.js';
 import { errorPageBytes } from './error-pages.js';
 import { pathOf, requestTarget, type HttpMessageSlot } from './http-fetches.js';
 import type { RuleOutcome } from './rules.js';
@@ -29,15 +30,27 @@ interface CompiledMonitor {
 
 const compiled = new WeakMap<ProxyConfig, CompiledMonitor | null>();
 
-function monitorOf(p: ProxyConfig): CompiledMonitor | undefined {
+/** What the stream exposes of its runtime: backends and frontends by name, for `nbsrv(<backend>)`-style conditions. */
+interface WithRuntime {
+  readonly runtime?: { readonly backends: ReadonlyMap<string, BackendView>; readonly frontends: readonly FrontendView[] } | undefined;
+}
+
+/** Compiles the monitor of `p` on first use, resolving backend names through the stream's runtime. */
+function monitorOf(p: ProxyConfig, ctx: SampleContext): CompiledMonitor | undefined {
   let m = compiled.get(p);
   if (m === undefined) {
     const uri = p.monitorUri;
     if (uri === undefined) m = null;
     else {
+      const rt = (ctx as WithRuntime).runtime;
+      const env: CompileEnv = {
+        frontend: ctx.frontend,
+        findBackend: (n) => rt?.backends.get(n),
+        findFrontend: (n) => rt?.frontends.find((f) => f.name === n),
+      };
       const fail: ConditionFn[] = [];
       for (const r of p.monitorFail) {
-        const c = compileCondition(r.cond);
+        const c = compileCondition(r.cond, env);
         // A condition the engine cannot compile never fails the monitor.
         if (c.ok) fail.push(c.fn);
       }
@@ -57,7 +70,7 @@ const monitored = new WeakMap<object, number>();
 export function monitorIntercept(ctx: SampleContext): RuleOutcome | undefined {
   const fe = ctx.frontend?.config as ProxyConfig | undefined;
   if (fe?.monitorUri === undefined) return undefined;
-  const m = monitorOf(fe);
+  const m = monitorOf(fe, ctx);
   const slot = ctx.http as HttpMessageSlot | undefined;
   const target = slot === undefined ? undefined : requestTarget(slot);
   if (m === undefined || target === undefined) return undefined;

@@ -68,7 +68,10 @@ class HttpL4 {
 
   private arm(ms: number | undefined, fn: () => void): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = ms === undefined ? undefined : setTimeout(fn, Math.max(1, ms));
+    // A stream that ended meanwhile (the client reset) has nothing left to time out.
+    this.timer = ms === undefined ? undefined : setTimeout(() => {
+      if (!this.s.finished) fn();
+    }, Math.max(1, ms));
   }
 
   private disarm(): void {

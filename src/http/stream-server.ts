@@ -16,7 +16,7 @@ import { connServer, idleEvent, releaseIdle, takeBack, takeIdle, unuseConn, useC
 import type { HttpStream } from './stream.js';
 import { errorReply, responseError } from './stream-replies.js';
 import { CONNECT, FORWARD, TUNNEL } from './stream-state.js';
-import { armIn } from './stream-timers.js';
+import { armFin, armIn } from './stream-timers.js';
 import { retryDecision } from '../proxy/retry-policy.js';
 import { persistRetry, persistTarget } from './cookie-persistence.js';
 
@@ -221,6 +221,7 @@ export function detachSrv(s: HttpStream): net.Socket | undefined {
 export function onServerEnd(s: HttpStream): void {
   if (s.phase === TUNNEL) {
     s.cli.end();
+    armFin(s);
     return;
   }
   if (s.phase === FORWARD && s.resHead !== undefined && s.resHead.bodyKind === BODY_UNTIL_CLOSE && !s.resDone) {

@@ -50,6 +50,16 @@ export function armForward(s: HttpStream): void {
   armIn(s, ms);
 }
 
+/** A tunnel side was sent a FIN: its `timeout client-fin` / `server-fin` may now strike sooner. */
+export function armFin(s: HttpStream): void {
+  let d = Infinity;
+  const cf = s.fe.timeouts.clientFin;
+  if (cf !== undefined && s.cli.writableEnded) d = Math.min(d, s.cliLast + cf);
+  const sf = s.be?.timeouts.serverFin;
+  if (sf !== undefined && s.srv?.writableEnded === true) d = Math.min(d, s.srvLast + sf);
+  if (d < s.deadline) setDeadline(s, Math.max(d, clock() + 1));
+}
+
 /** The inactivity timeout of the current phase: `timeout tunnel`, else the smaller of client/server. */
 export function activeTimeout(s: HttpStream): number | undefined {
   const be = s.be;
@@ -107,8 +117,14 @@ export function timerFired(s: HttpStream): void {
     case TUNNEL: {
       const be = s.be;
       const tun = s.phase === TUNNEL ? s.curTunnelTimeout ?? be?.timeouts.tunnel : undefined;
-      const ts = tun ?? s.curServerTimeout ?? be?.timeouts.server;
-      const tc = tun ?? s.fe.timeouts.client;
+      let ts = tun ?? s.curServerTimeout ?? be?.timeouts.server;
+      let tc = tun ?? s.fe.timeouts.client;
+      // stconn.c sc_app_shutw(): once a side was sent a FIN, its read timeout
+      // becomes `timeout client-fin` / `server-fin` when set (over `tunnel` too).
+      if (s.phase === TUNNEL) {
+        if (s.cli.writableEnded) tc = s.fe.timeouts.clientFin ?? tc;
+        if (s.srv?.writableEnded === true) ts = be?.timeouts.serverFin ?? ts;
+      }
       const waitingRes = s.phase === FORWARD && !s.resDone;
       if (ts !== undefined && (waitingRes || s.phase === TUNNEL) && now + 1 >= s.srvLast + ts) {
         s.setTerm('s', s.resStarted ? 'D' : 'H');

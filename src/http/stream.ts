@@ -49,7 +49,7 @@ import { buildReqHead, buildResHead } from './stream-heads.js';
 import { answer, errorReply, requestError, responseError, sendReply } from './stream-replies.js';
 import { assignServer, detachSrv, dropOwnConn, grantServer, keepServerConn, onServerClose, onServerEnd, onServerError, releaseServer } from './stream-server.js';
 import { CLOSING, clock, CONNECT, connMode, DONE, FORWARD, MODE_CLO, MODE_KAL, TUNNEL, WAIT_REQ } from './stream-state.js';
-import { armForward, armIn, armWait, resetTimer, timerFired } from './stream-timers.js';
+import { armFin, armForward, armIn, armWait, resetTimer, timerFired } from './stream-timers.js';
 import { beConnConfig, feConnConfig } from './stream-config.js';
 import { needsL4, startHttpL4 } from './stream-l4.js';
 import { rawErrorMessage } from './default-errors.js';
@@ -378,7 +378,9 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     // configuration.txt §4.2 "option http-buffer-request": the body, up to a
     // buffer's worth, is read before the rules run (`req.body*` fetches see
     // it, stream-body.ts); `timeout http-request` bounds the wait, then 408.
+    this.bodyStage = 0;
     if (feConnConfig(this.fe).bufferRequest && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
+      this.bodyStage = 2;
       this.bodyWait = true;
       armIn(this, this.fe.timeouts.httpRequest ?? this.fe.timeouts.client);
       return;
@@ -389,7 +391,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   /** The request head (and the buffered body, if any) is here: rules, backend, server. */
   processRequest(head: H1Head): void {
     // http-request rules of the frontend, switching, then the backend's (http_ana.c).
-    let out = this.hp.request(this);
+    const out = this.hp.request(this);
     if (out !== undefined && answer(this, out)) return;
     const be = this.hp.selectBackend(this);
     if (be === undefined) {
@@ -400,10 +402,22 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     be.counters.cumConns++;
     be.counters.curConns++;
     if (be.counters.curConns > be.counters.maxConns) be.counters.maxConns = be.counters.curConns;
+    // `option http-buffer-request` set on the backend only: the wait comes after switching.
+    if (this.bodyStage === 0 && beConnConfig(be).bufferRequest && !this.reqDone && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
+      this.bodyStage = 1;
+      this.bodyWait = true;
+      armIn(this, this.fe.timeouts.httpRequest ?? this.fe.timeouts.client);
+      return;
+    }
+    this.processBackend(head, be);
+  }
+
+  /** The backend is chosen: its http-request rules, the connection mode, persistence, the server. */
+  private processBackend(head: H1Head, be: Backend): void {
     const bhp = httpProxyOf(be);
     // A listen section is both: its rules run once.
     if (be.config !== this.fe.config) {
-      out = bhp.request(this);
+      const out = bhp.request(this);
       if (out !== undefined && answer(this, out)) return;
     }
     this.mode = connMode(this.fe, be);
@@ -476,7 +490,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   private endBodyWait(): void {
     this.bodyWait = false;
     resetTimer(this);
-    this.processRequest(this.reqHead!);
+    if (this.bodyStage === 1) this.processBackend(this.reqHead!, this.be!);
+    else this.processRequest(this.reqHead!);
   }
 
   /** Buffered body bytes that end the wait: a buffer less the rewrite reserve (channel_htx_full()). */
@@ -489,6 +504,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   /** Waiting for the body before the rules (http-buffer-request). */
   bodyWait = false;
+  /** Where the body wait of this request happens: 0 none, 1 after switching (backend option), 2 before the frontend rules. */
+  private bodyStage = 0;
   private readonly bodyParts: Buffer[] = [];
   private bodyLen = 0;
   private bodyBytes: Buffer | undefined = undefined;
@@ -771,7 +788,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.cliBuf = undefined;
     this.cli.end();
     this.cli.resume();
-    armIn(this, this.fe.timeouts.client ?? 10000);
+    // The client was sent a FIN: `timeout client-fin` when set (stconn.c sc_app_shutw()).
+    armIn(this, this.fe.timeouts.clientFin ?? this.fe.timeouts.client ?? 10000);
     if (this.cliClosed) this.finish();
   }
 
@@ -779,6 +797,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.cliEnded = true;
     if (this.phase === TUNNEL) {
       this.srv?.end();
+      armFin(this);
       return;
     }
     if (this.phase === WAIT_REQ) {

@@ -21,7 +21,7 @@ function formatOf(p: ProxyConfig): FormatFn | undefined {
   let f = formats.get(p);
   if (f === undefined) {
     const parsed = p.uniqueIdFormat?.parsed;
-    const c = parsed === undefined ? undefined : compileLogFormat(parsed);
+    const c = parsed === undefined ? undefined : compileLogFormat(parsed, {}, { http: true });
     f = c !== undefined && c.ok ? c.fn : null;
     formats.set(p, f);
   }

@@ -13,6 +13,7 @@
 import type { BackendView, FrontendView, Miss, SampleContext, SampleResult } from './context.js';
 import type { Sample } from './sample.js';
 import type { SampleArg } from './types.js';
+import type { PatternRefRegistry } from './pattern-refs.js';
 
 /** A compiled fetch. */
 export type FetchFn = (ctx: SampleContext) => SampleResult;
@@ -50,6 +51,8 @@ export interface CompileEnv {
   readonly debugSink?: (sink: string, line: string) => void;
   /** Map/pattern files already loaded, shared between expressions like HAProxy's pattern references. */
   readonly patternCache?: Map<string, unknown>;
+  /** The configuration's pattern references (map and ACL files, changed by set-map & co: pattern-refs.ts). */
+  readonly patternRefs?: PatternRefRegistry | undefined;
 }
 
 /** A fetch implementation factory; returns the closure, or an error message. */

@@ -70,7 +70,7 @@ function variable(name: string, o: LogFormatOptions): Piece {
   }
 }
 
-function compileNode(node: LogFormatNode, env: CompileEnv): Piece | string | { code: string; message: string } {
+function compileNode(node: LogFormatNode, env: CompileEnv, http = false): Piece | string | { code: string; message: string } {
   switch (node.kind) {
     case 'text':
       return node.text;
@@ -85,6 +85,8 @@ function compileNode(node: LogFormatNode, env: CompileEnv): Piece | string | { c
       const o = node.options;
       return (ctx) => {
         const s = evalFinal(fn, ctx);
+        // log.c sess_build_logline(): with LOG_OPT_HTTP a missing sample prints nothing (lf_encode_chunk of an empty chunk).
+        if (s === undefined && http) return '';
         return printText(s === undefined ? undefined : sampleToString(s), o);
       };
     }
@@ -94,13 +96,15 @@ function compileNode(node: LogFormatNode, env: CompileEnv): Piece | string | { c
 /**
  * Compiles a parsed log-format into a closure. Fails (with the sample
  * engine's code and message) when an expression uses a fetch or converter
- * that has no run-time implementation.
+ * that has no run-time implementation. `opts.http`: haproxy's LOG_OPT_HTTP
+ * (unique-id-format, HTTP actions' values), where a missing sample prints
+ * nothing instead of "-".
  */
-export function compileLogFormat(format: LogFormat, env: CompileEnv = {}): CompileFormatResult {
+export function compileLogFormat(format: LogFormat, env: CompileEnv = {}, opts: { readonly http?: boolean } = {}): CompileFormatResult {
   const pieces: Piece[] = [];
   let text = '';
   for (const node of format.nodes) {
-    const p = compileNode(node, env);
+    const p = compileNode(node, env, opts.http === true);
     if (typeof p === 'string') {
       text += p;
       continue;

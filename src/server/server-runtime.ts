@@ -93,9 +93,13 @@ export function initServerRuntime(runtime: Runtime): void {
   for (const be of runtime.backends.values()) {
     const full = fullconn.get(be) ?? 0;
     const dyn = dynamicWeights(be);
+    // configuration.txt §4.2 "option log-health-checks" (src/server/checks/server-health.ts healthCheckLine()).
+    const logChecks = be.config.options.get('log-health-checks') === true;
     for (const s of be.servers) {
       s.fullconn = full;
       s.dynamicWeights = dyn;
+      const h = health.get(s);
+      if (h !== undefined) h.health.logChecks = logChecks;
       // srv_apply_track(): prepended, so the newest tracker is notified first.
       const tracked = trackedServer(runtime, be, s);
       if (tracked !== undefined && tracked !== s) {
@@ -109,21 +113,32 @@ export function initServerRuntime(runtime: Runtime): void {
       }
       const obs = s.config.observe;
       if (obs === 'layer4' || (obs === 'layer7' && be.config.mode === 'http')) {
-        const h = health.get(s);
         s.observer = new HealthObserver(s, h?.health, h?.check, s.config.fastinter).observe;
       }
     }
   }
-  // A tracker starts in the state of the end of its chain.
+  // A tracker starts in the state of the end of its chain, and in maintenance
+  // (SRV_ADMF_IMAINT, silently) when a server up its chain is: server.c
+  // srv_apply_track() / srv_set_admin_flag() at startup; verified with haproxy
+  // 2.6, a tracker of a `disabled` server takes no traffic.
   for (const be of runtime.backends.values()) {
     for (const s of be.servers) {
       let end = s.tracks;
+      let maint = end?.maint === true;
       const seen = new Set<Server>([s]);
       while (end?.tracks !== undefined && !seen.has(end)) {
         seen.add(end);
         end = end.tracks;
+        if (end.maint) maint = true;
       }
       if (end !== undefined && end.operational === 'DOWN') s.setOperational(false);
+      if (maint && !s.maint) {
+        s.inheritedMaint = true;
+        s.setOperational(false);
+        s.setMaint(true);
+      } else if (maint) {
+        s.inheritedMaint = true;
+      }
     }
   }
 }

@@ -226,6 +226,14 @@ export class Server {
   starting = false;
   /** The effective weight is forced to 0 (agent drain, `http-check disable-on-404`): set by ServerHealth. */
   weightForcedZero = false;
+  /** SRV_ADMF_FMAINT: put in maintenance by its own agent (`maint`); set by ServerHealth. */
+  forcedMaint = false;
+  /** SRV_ADMF_IMAINT: in maintenance because the server it tracks is (src/server/server-transitions.ts). */
+  inheritedMaint = false;
+  /** SRV_ADMF_IDRAIN: drained because the server it tracks is; the effective weight is 0. */
+  inheritedDrain = false;
+  /** SRV_ST_STOPPING inherited through `track` (a tracked server answering 404 to `disable-on-404`). */
+  trackStopping = false;
   /** BE_LB_PROP_DYN: the balance algorithm takes any weight, so slowstart ramps the weight. */
   dynamicWeights = true;
   readonly owner: ServerOwner;
@@ -271,6 +279,11 @@ export class Server {
     this.uweight = Math.max(0, Math.min(SRV_UWGHT_MAX, config.weight ?? 1));
     this.eweight = this.uweight * BE_WEIGHT_SCALE;
     this.maint = config.disabled === true;
+  }
+
+  /** Whether a cause other than `track` holds the server in maintenance: `disabled` (CMAINT), no address (RMAINT), its agent (FMAINT). */
+  get ownMaint(): boolean {
+    return this.config.disabled === true || this.address.unresolved === true || this.forcedMaint;
   }
 
   /** `be/srv`, as in haproxy's messages. */
@@ -379,7 +392,7 @@ export class Server {
 
   /**
    * The effective weight the server should have now (server.c
-   * server_recalc_eweight()): 0 when forced, else uweight * BE_WEIGHT_SCALE,
+   * server_recalc_eweight()): 0 when forced (drain, stopping, own or inherited), else uweight * BE_WEIGHT_SCALE,
    * or during slowstart uweight * (SCALE * elapsed + slowstart) / slowstart
    * (whole seconds, at least uweight) when the algorithm takes dynamic weights.
    * Ends the warm-up once `slowstart` seconds have passed.
@@ -392,7 +405,7 @@ export class Server {
       if (now < since || now >= since + this.slowstart) this.stopWarmup();
       else if (this.dynamicWeights) w = Math.trunc((BE_WEIGHT_SCALE * (now - since) + this.slowstart) / this.slowstart);
     }
-    return this.weightForcedZero ? 0 : this.uweight * w;
+    return this.weightForcedZero || this.inheritedDrain || this.trackStopping ? 0 : this.uweight * w;
   }
 
   /** Applies {@link targetEweight} and tells the algorithm when it changed. */

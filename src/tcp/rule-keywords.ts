@@ -128,6 +128,9 @@ export function buildTcpRule(ctx: LineContext, proxy: ProxyConfig, ruleset: TcpR
   }
   if (parsed === undefined || p.error !== undefined) return { ok: false, message: p.error?.message ?? 'invalid action' };
   if (TCP_ENFORCED.has(name) && proxy.mode !== 'http') enforced = true;
+  // mode http: src/http/stream-l4.ts runs the request rule sets before HTTP; their
+  // variables stay in the layer-4 context, and tcp-response rules do not run.
+  else if (TCP_ENFORCED.has(name) && ruleset !== 'tcp-response content' && !name.startsWith('set-var') && name !== 'unset-var') enforced = true;
 
   const argsEnd = p.pos;
   let cond: Condition | undefined;
@@ -188,7 +191,8 @@ function parseInspectDelay(ctx: LineContext, proxy: ProxyConfig, words: string[]
   }
   proxy.directives.push({ keyword: words[0] ?? '', args: ['inspect-delay', String(t.value)], place: ctx.place });
   // Enforced by src/tcp/inspect.ts in mode tcp; the HTTP stream does not run tcp rules yet.
-  if (proxy.mode === 'http') ctx.notEnforced(`'${words[0]} inspect-delay' (${WAITS_TCP_RULES})`);
+  // mode http: tcp-request inspect-delay is used by src/http/stream-l4.ts.
+  if (proxy.mode === 'http' && words[0] !== 'tcp-request') ctx.notEnforced(`'${words[0]} inspect-delay' (${WAITS_TCP_RULES})`);
 }
 
 proxyKeywords.register({

@@ -13,7 +13,7 @@ globalKeywords.register(
   flagKw('h1-accept-payload-with-any-method', 'lands with the HTTP engine'),
   {
     name: 'h1-case-adjust',
-    enforced: 'lands with the HTTP engine',
+    enforced: true,
     parse(ctx, st, words) {
       if (tooMany(ctx, words, 2)) return;
       const from = words[1] ?? '';
@@ -26,7 +26,7 @@ globalKeywords.register(
       keep(ctx, st, words);
     },
   },
-  stringKw('h1-case-adjust-file', 'lands with the HTTP engine', "'%s' expects <file> as argument."),
+  stringKw('h1-case-adjust-file', true, "'%s' expects <file> as argument."),
   {
     name: 'httpclient.resolvers.id',
     enforced: 'lands with the HTTP client',

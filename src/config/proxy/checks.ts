@@ -9,8 +9,6 @@ import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
 import { tooManyArgs } from './util.js';
 
-const CHECKS = 'lands with health checks';
-
 /** Proxies that wrote their own check rules: the inherited ones are dropped then (tcpcheck.c). */
 const ownHttpChecks = new WeakSet<ProxyConfig>();
 const ownTcpChecks = new WeakSet<ProxyConfig>();
@@ -147,8 +145,7 @@ function parseCheckRule(kw: 'http-check' | 'tcp-check') {
       list.length = 0;
     }
     list.push({ keyword: kw, args: words.slice(1), place: ctx.place });
-    // src/server/checks/ runs these rules; variables in checks do not run yet.
-    if (sub === 'set-var' || sub === 'unset-var' || sub === 'set-var-fmt') ctx.notEnforced(`'${kw} ${sub}' (${CHECKS})`);
+    // src/server/checks/ runs these rules, set-var/set-var-fmt/unset-var included (check-vars.ts).
   };
 }
 

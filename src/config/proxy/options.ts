@@ -39,12 +39,12 @@ const TCP_TUNING = 'lands with socket tuning';
 export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   // abortonclose: mode http only (src/http/stream.ts onCliEnd); mode tcp streams ignore it.
   { name: 'abortonclose', cap: BE, httpOnly: false, table: 1 },
-  { name: 'allbackups', cap: BE, httpOnly: false, table: 1, pending: 'lands with backup server selection' },
+  { name: 'allbackups', cap: BE, httpOnly: false, table: 1 },
   { name: 'checkcache', cap: BE, httpOnly: true, table: 1, pending: HTTP_ENGINE },
   { name: 'clitcpka', cap: FE, httpOnly: false, table: 1 },
   { name: 'contstats', cap: FE, httpOnly: false, table: 1, pending: 'lands with statistics' },
   { name: 'dontlognull', cap: FE, httpOnly: false, table: 1, pending: LOGS },
-  { name: 'http-buffer-request', cap: BOTH, httpOnly: true, table: 1, pending: 'buffered on the frontend side only' },
+  { name: 'http-buffer-request', cap: BOTH, httpOnly: true, table: 1 },
   { name: 'http-ignore-probes', cap: FE, httpOnly: true, table: 1 },
   { name: 'idle-close-on-response', cap: FE, httpOnly: true, table: 1, pending: 'lands with graceful soft-stop of HTTP connections' },
   { name: 'prefer-last-server', cap: BE, httpOnly: true, table: 1 },
@@ -61,7 +61,7 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   { name: 'accept-invalid-http-response', cap: BE, httpOnly: true, table: 2, pending: HTTP_ENGINE },
   { name: 'dontlog-normal', cap: FE, httpOnly: false, table: 2, pending: LOGS },
   { name: 'log-separate-errors', cap: FE, httpOnly: false, table: 2, pending: LOGS },
-  { name: 'log-health-checks', cap: BE, httpOnly: false, table: 2, pending: LOGS },
+  { name: 'log-health-checks', cap: BE, httpOnly: false, table: 2 },
   { name: 'socket-stats', cap: FE, httpOnly: false, table: 2, pending: 'lands with statistics' },
   { name: 'tcp-smart-accept', cap: FE, httpOnly: false, table: 2, pending: TCP_TUNING },
   { name: 'tcp-smart-connect', cap: BE, httpOnly: false, table: 2, pending: TCP_TUNING },
@@ -129,9 +129,7 @@ export function parseOptionLine(ctx: LineContext, p: ProxyConfig, words: readonl
       return;
     }
     record(ctx, p, name, kwm);
-    // http-buffer-request is enforced wherever a frontend side reads the request (src/http/stream.ts).
-    const pending = name === 'http-buffer-request' && p.cap.frontend ? undefined : simple.pending;
-    if (kwm === 'std' && pending !== undefined && !(name === 'nolinger' && p.mode === 'tcp')) ctx.notEnforced(`'option ${name}' (${pending})`);
+    if (kwm === 'std' && simple.pending !== undefined && !(name === 'nolinger' && p.mode === 'tcp')) ctx.notEnforced(`'option ${name}' (${simple.pending})`);
     return;
   }
 

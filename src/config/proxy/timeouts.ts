@@ -27,8 +27,8 @@ const TIMEOUTS: ReadonlyMap<string, TimeoutDef> = new Map<string, TimeoutDef>([
   ['check', { field: 'check', cap: 'backend', pending: 'lands with health checks' }],
   ['queue', { field: 'queue', cap: 'backend' }],
   ['tunnel', { field: 'tunnel', cap: 'backend' }],
-  ['client-fin', { field: 'clientFin', cap: 'frontend', pending: 'lands with half-closed connection timers' }],
-  ['server-fin', { field: 'serverFin', cap: 'backend', pending: 'lands with half-closed connection timers' }],
+  ['client-fin', { field: 'clientFin', cap: 'frontend', pending: 'mode http tunnels and closing connections only; mode tcp pending' }],
+  ['server-fin', { field: 'serverFin', cap: 'backend', pending: 'mode http tunnels and closing connections only; mode tcp pending' }],
 ]);
 
 // http-request and http-keep-alive are accepted on both sides: haproxy gives them PR_CAP_FE|PR_CAP_BE.

@@ -208,6 +208,11 @@ export function evalCheckFormat(fmt: CheckFormat, ctx: CheckFormatContext): stri
   return out;
 }
 
+/** Evaluates an expression to a latin1 string (`set-var`); undefined when the sample cannot be fetched. */
+export function evalCheckExpr(calls: readonly Call[], ctx: CheckFormatContext): string | undefined {
+  return toText(evalCalls(calls, ctx));
+}
+
 /** Evaluates an expression to an integer (sample cast to SINT); undefined when it yields nothing numeric. */
 export function evalCheckInt(calls: readonly Call[], ctx: CheckFormatContext): number | undefined {
   const v = evalCalls(calls, ctx);

@@ -7,18 +7,21 @@
  * with a Node timer per check, 500 checks a second are 500 separate wakeups
  * of the event loop (an epoll_wait, the timer list walk and a callback scope
  * each), plus a Timeout object created and cleared per run for the check's
- * timeout. Here due times are rounded up to a {@link CHECK_TICK_MS} grid, so
- * checks falling in the same tick start together in one wakeup and their
- * connections complete in the same epoll round; the timer objects are
- * allocated once and reused. A check starts at most one tick late, which is
- * below what haproxy's own scheduling jitter and `spread-checks` allow for.
+ * timeout. Here the timers that start checks of slow intervals are "coarse":
+ * their due times are rounded up to a {@link CHECK_TICK_MS} grid, so checks
+ * falling in the same tick start together in one wakeup and their
+ * connections complete in the same epoll round (bench/check-cost.ts: about
+ * 5 checks per wakeup instead of 1). Such a check starts at most one tick
+ * late: 1 % of a 2 s interval, less than `spread-checks` moves it. Timeouts
+ * are exact to the millisecond, as they set the reported check durations.
+ * The timer objects are allocated once and reused.
  *
  * The Node timer is unref'd: checks never keep the process alive (as the
  * per-check timers were before).
  */
 
-/** Tick of the clock, ms: due times are rounded up to a multiple of it. */
-export const CHECK_TICK_MS = 10;
+/** Grid of the coarse timers, ms: their due times are rounded up to a multiple of it. */
+export const CHECK_TICK_MS = 20;
 
 let nextSeq = 1;
 
@@ -57,10 +60,14 @@ export class CheckClock {
     return this.heap.length;
   }
 
-  /** (Re)schedules `t` to fire in `delay` ms (at the next tick boundary at or after it). */
-  schedule(t: CheckTimer, delay: number): void {
+  /**
+   * (Re)schedules `t` to fire in `delay` ms; `coarse`: at the first
+   * {@link CHECK_TICK_MS} boundary at or after that, with the others due then.
+   */
+  schedule(t: CheckTimer, delay: number, coarse = false): void {
     if (t.idx >= 0) this.remove(t);
-    t.due = this.now() + Math.max(0, delay);
+    const due = this.now() + Math.max(0, delay);
+    t.due = coarse ? Math.ceil(due / this.tick) * this.tick : due;
     t.seq = nextSeq++;
     const h = this.heap;
     t.idx = h.length;
@@ -84,7 +91,7 @@ export class CheckClock {
     if (this.ticking) return;
     const first = this.heap[0];
     if (first === undefined) return;
-    const at = Math.ceil(first.due / this.tick) * this.tick;
+    const at = Math.ceil(first.due);
     if (this.node !== undefined && this.armedAt <= at) return;
     if (this.node !== undefined) clearTimeout(this.node);
     this.armedAt = at;
@@ -94,7 +101,7 @@ export class CheckClock {
 
   private readonly onTick = (): void => {
     this.node = undefined;
-    // Everything in the tick the timer was armed for fires, even when Node's
+    // Everything due by the time the timer was armed for fires, even when Node's
     // loop clock let the timer run a little before performance.now() got there.
     const bound = Math.max(this.now(), this.armedAt);
     this.armedAt = Infinity;

@@ -8,7 +8,9 @@
  * - `expect` waits for data after a connect or send, then evaluates; a
  *   verdict of "wait" resumes at the first expect of its run when more
  *   bytes (or the end of the stream) arrive;
- * - comments and set-var rules are skipped.
+ * - comments are skipped; set-var, set-var-fmt and unset-var change the
+ *   run's variables (check-vars.ts), which start from the rule set's
+ *   presets at each run as haproxy's tcpcheck_main() resets them.
  *
  * Timeouts (configuration.txt §4.2 "timeout check"): each connect gets
  * `inter`, or min(`timeout connect`, `inter`) when `timeout check` is set;
@@ -22,6 +24,19 @@ import type { CheckRule, ConnectRule, ExpectContext, ExpectRule, Ruleset, SendCo
 import { onSuccessMessage } from './rules.js';
 import type { CheckOutcome, CheckStatus } from './status.js';
 import { CheckTimer, checkClock } from './check-timers.js';
+import { runAction } from './check-vars.js';
+import { evalCheckInt } from './check-format.js';
+
+/** Whether a run of `rs` may change its variables (memoized per rule set). */
+function changesVars(rs: Ruleset): boolean {
+  let v = varRulesets.get(rs);
+  if (v === undefined) {
+    v = rs.rules.some((r) => r.action === 'action' && r.run !== undefined);
+    varRulesets.set(rs, v);
+  }
+  return v;
+}
+const varRulesets = new WeakMap<Ruleset, boolean>();
 
 /** The empty payload, shared: nothing writes into a zero-length buffer, and a check run allocates none. */
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -100,12 +115,16 @@ export class CheckRun {
   private finished = false;
   private code = 0;
   private extraPasses = 0;
+  /** The run's variables: the presets, copied only when a rule may change them. */
+  private readonly vars: ReadonlyMap<string, string>;
 
   constructor(
     private readonly rs: Ruleset,
     private readonly env: CheckEnv,
     private readonly done: (o: CheckOutcome) => void,
-  ) {}
+  ) {
+    this.vars = changesVars(rs) ? new Map(rs.vars) : rs.vars;
+  }
 
   start(): void {
     this.advance();
@@ -141,7 +160,7 @@ export class CheckRun {
   }
 
   private formatCtx(): SendContext {
-    return { payload: this.bi, vars: this.rs.vars, serverState: () => this.env.serverState() };
+    return { payload: this.bi, vars: this.vars, serverState: () => this.env.serverState() };
   }
 
   /** Runs rules from `pos` until one has to wait or the run ends. */
@@ -151,7 +170,11 @@ export class CheckRun {
       const rule = rules[this.pos]!;
       switch (rule.action) {
         case 'comment':
+          this.pos++;
+          continue;
         case 'action':
+          // changesVars(): the map is the run's own copy whenever a rule has something to run.
+          if (rule.run !== undefined) runAction(rule, this.vars as Map<string, string>, { payload: this.bi, vars: this.vars });
           this.pos++;
           continue;
         case 'connect':
@@ -217,7 +240,7 @@ export class CheckRun {
     for (let i = this.pos + 1; i < rules.length && isLast; i++) isLast = rules[i]!.action === 'comment' || rules[i]!.action === 'action';
     return {
       payload: this.bi,
-      vars: this.rs.vars,
+      vars: this.vars,
       lastRead: this.eos,
       kind: this.rs.kind,
       step: stepOf(rule),
@@ -268,6 +291,11 @@ export class CheckRun {
     } catch (e) {
       this.fail('SOCKERR', (e as Error).message);
       return;
+    }
+    if (rule.portExpr !== undefined) {
+      // tcpcheck_eval_connect(): the expression's port when it gives one, the usual port otherwise.
+      const port = evalCheckInt(rule.portExpr, { payload: this.bi, vars: this.vars });
+      if (port !== undefined && port > 0 && port < 65536) spec = { ...spec, options: withTarget(spec.options, undefined, port) };
     }
     const conn = openCheckConnection(spec, {
       ready: () => {

@@ -46,6 +46,11 @@ export class HealthCheck implements Check {
   private running: { abort(): void } | undefined;
   private stopped = true;
   private spreadPct = 0;
+  /**
+   * Every interval is at least a second: the runs go on the coarse grid of
+   * the check clock, batched with the other checks due in the same tick.
+   */
+  private readonly coarse: boolean;
   /** performance.now() when the running probe started, for the check duration. */
   private started = 0;
   /** Random source of `spread-checks`, [0, 1); tests replace it. */
@@ -60,6 +65,7 @@ export class HealthCheck implements Check {
     this.inter = intervals.inter;
     this.fastinter = intervals.fastinter ?? this.inter;
     this.downinter = intervals.downinter ?? this.inter;
+    this.coarse = Math.min(this.inter, this.fastinter, this.downinter) >= 1000;
   }
 
   /** Starts checking after `delay` ms (the lifecycle spreads the first checks). */
@@ -78,7 +84,7 @@ export class HealthCheck implements Check {
 
   private schedule(delay: number): void {
     if (this.stopped) return;
-    checkClock.schedule(this.timer, delay);
+    checkClock.schedule(this.timer, delay, this.coarse);
   }
 
   /**

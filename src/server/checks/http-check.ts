@@ -27,6 +27,7 @@ import type { Directive } from '../../config/model/common.js';
 import { compileCheckFormat, evalCheckFormat } from './check-format.js';
 import { compileRegex, expectBase, onErrorMessage, type CheckRule, type ExpectOptions, type ExpectRule, type Ruleset, type SendRule } from './rules.js';
 import { linkExpectHeads, parseConnect, readExpectOptions, splitMatch, withImplicitConnect } from './tcp-check.js';
+import { varActionRule } from './check-vars.js';
 
 /** tune.bufsize: how much of a response body the check looks at. */
 const BODY_LIMIT = 16384;
@@ -344,6 +345,8 @@ export function httpCheckRuleset(optionArgs: readonly string[], lines: readonly 
   const rules: CheckRule[] = [];
   let optSpec = fromOpt;
   let merged = false;
+  /** Where the first explicit send stood: the merged request takes its place. */
+  let mergedSlot = -1;
   let index = 1;
   for (const d of lines) {
     const [sub = '', ...words] = d.args;
@@ -351,6 +354,7 @@ export function httpCheckRuleset(optionArgs: readonly string[], lines: readonly 
     if (sub === 'send' && !merged) {
       // The first `http-check send` completes the request of `option httpchk`.
       merged = true;
+      mergedSlot = rules.length;
       optSpec = merge(optSpec, fromSendLine(words));
       continue;
     }
@@ -358,11 +362,13 @@ export function httpCheckRuleset(optionArgs: readonly string[], lines: readonly 
     else if (sub === 'send') rules.push(sendRule(index++, fromSendLine(words), sendState));
     else if (sub === 'expect') rules.push(httpExpect(index++, words));
     else if (sub === 'comment') rules.push({ action: 'comment', index: index++, comment: words[0] });
-    else rules.push({ action: 'action', index: index++, text: d.args.join(' ') });
+    else rules.push(varActionRule(index++, d.args));
   }
-  // The option's request goes first, or right after a leading connect (check_proxy_tcpcheck()).
+  // The option's request goes first, or right after a leading connect (check_proxy_tcpcheck());
+  // merged with an explicit send, it stands where that send was, after the rules
+  // above it such as set-var (tcpcheck.c tcpcheck_add_http_rule() moves it there).
   const first = rules.find((r) => r.action !== 'comment' && r.action !== 'action');
-  const optSlot = first?.action === 'connect' ? rules.indexOf(first) + 1 : 0;
+  const optSlot = mergedSlot >= 0 ? mergedSlot : first?.action === 'connect' ? rules.indexOf(first) + 1 : 0;
   const optIndex = first?.action === 'connect' ? first.index + 1 : 0;
   rules.splice(optSlot, 0, sendRule(optIndex, optSpec, sendState));
   // An implicit `http-check expect status 200-399` follows a final send.

@@ -38,6 +38,8 @@ export interface ConnectRule extends RuleBase {
   readonly sni?: string | undefined;
   readonly alpn?: string | undefined;
   readonly sendProxy: boolean;
+  /** `port <expr>` when not a number (`var(check.port)`): evaluated at each connect, the rule's port otherwise. */
+  readonly portExpr?: ReturnType<typeof compileCheckExpr>;
 }
 
 /** What a send rule may read to build its bytes. */
@@ -103,10 +105,12 @@ export interface CommentRule extends RuleBase {
   readonly action: 'comment';
 }
 
-/** `set-var(...)`, `set-var-fmt(...)`, `unset-var(...)`: accepted, counted, not run yet. */
+/** `set-var(...)`, `set-var-fmt(...)`, `unset-var(...)` (check-vars.ts): run in order, they take a step number too. */
 export interface ActionRule extends RuleBase {
   readonly action: 'action';
   readonly text: string;
+  /** Sets or removes a variable of the run; absent for what has nothing to do. */
+  readonly run?: ((vars: Map<string, string>, ctx: CheckFormatContext) => void) | undefined;
 }
 
 export type CheckRule = ConnectRule | SendRule | ExpectRule | CommentRule | ActionRule;

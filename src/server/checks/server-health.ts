@@ -31,7 +31,7 @@
  * src/server/server-transitions.ts, shared with tracking servers.
  */
 import { SRV_UWGHT_MAX, type Server } from '../server.js';
-import { afterMarkedDown, afterMarkedUp, reportBackendDown, serverLabel, statusCounts, usableCount } from '../server-transitions.js';
+import { afterMarkedDown, afterMarkedUp, afterStopping, propagateAdmin, reportBackendDown, serverLabel, statusCounts, usableCount } from '../server-transitions.js';
 import type { Reporter } from '../../proxy/runtime.js';
 import { asciiEncode, clampDesc, statusDescription, statusHasCode, statusResult, type CheckOutcome, type CheckStatus } from './status.js';
 
@@ -63,6 +63,35 @@ export class HealthCounter {
 /** Which of the two checks of a server reports. */
 export type CheckRole = 'check' | 'agent';
 
+/** srv_append_status() with a check: `, reason: ..., code: ..., info: "...", check duration: Nms`. */
+export function checkReason(c: HealthCounter): string {
+  let out = `, reason: ${statusDescription(c.status)}`;
+  if (statusHasCode(c.status)) out += `, code: ${c.code}`;
+  if (c.desc !== '') out += `, info: "${asciiEncode(c.desc)}"`;
+  if (c.duration >= 0) out += `, check duration: ${c.duration}ms`;
+  return out;
+}
+
+/**
+ * The `option log-health-checks` line of check.c set_server_check_status()
+ * (haproxy 2.6), without its final dot:
+ *
+ *   Health check for server be/s1 failed, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms, status: 0/2 DOWN
+ *   Health check for backup server be/s2 succeeded, reason: Layer4 check passed, check duration: 0ms, status: 3/3 UP
+ *   Agent check for server be/s3 succeeded, reason: Layer7 check passed, code: 0, info: "via agent : up", check duration: 0ms, status: 1/1 DRAIN
+ *   Health check for server be/s1 conditionally succeeded, reason: Layer7 check conditionally passed, code: 404, ...
+ *
+ * `status` is health-rise+1 out of fall once UP (DRAIN when the user weight
+ * is 0), else health out of rise.
+ */
+export function healthCheckLine(s: Server, c: HealthCounter, role: CheckRole, res: 'failed' | 'passed' | 'condpass'): string {
+  const up = c.health >= c.rise;
+  const verdict = res === 'failed' ? 'failed' : res === 'condpass' ? 'conditionally succeeded' : 'succeeded';
+  const state = up ? (s.uweight !== 0 ? 'UP' : 'DRAIN') : 'DOWN';
+  return `${role === 'agent' ? 'Agent' : 'Health'} check for ${s.backup ? 'backup ' : ''}server ${s.fullName} ${verdict}` +
+    `${checkReason(c)}, status: ${up ? c.health - c.rise + 1 : c.health}/${up ? c.fall : c.rise} ${state}`;
+}
+
 /** A server's view of its checks. One per server with `check` or `agent-check`. */
 export class ServerHealth {
   readonly server: Server;
@@ -70,14 +99,27 @@ export class ServerHealth {
   readonly agent: HealthCounter;
   /** SRV_ADMF_FDRAIN: drained by the agent. */
   forcedDrain = false;
-  /** SRV_ADMF_FMAINT: put in maintenance by the agent. */
-  forcedMaint = false;
+  /** SRV_ADMF_FMAINT: put in maintenance by the agent (kept on the server, which trackers consult). */
+  get forcedMaint(): boolean {
+    return this.server.forcedMaint;
+  }
+
+  set forcedMaint(v: boolean) {
+    this.server.forcedMaint = v;
+  }
   /** SRV_ST_STOPPING: a 404 with `http-check disable-on-404`. */
   stopping = false;
   /** The configured weight (haproxy's iweight), base of the agent's `<n>%`. */
   readonly initialWeight: number;
   /** BE_LB_PROP_DYN: whether the backend's algorithm accepts weight changes other than 0% and 100%. */
   dynamicWeights = true;
+  /**
+   * `option log-health-checks` (PR_O2_LOGHCHKS) on the server's backend: each
+   * check result that changes the status or the health is printed, and the
+   * server's own state lines then leave out the check's reason (set by
+   * src/server/server-runtime.ts).
+   */
+  logChecks = false;
 
   constructor(server: Server, private readonly reporter: Reporter) {
     this.server = server;
@@ -99,6 +141,7 @@ export class ServerHealth {
    */
   apply(role: CheckRole, o: CheckOutcome, duration: number): void {
     const c = this.counter(role);
+    let prevStatus = c.status;
     c.status = o.status;
     c.desc = clampDesc(o.desc);
     c.code = o.code;
@@ -107,17 +150,26 @@ export class ServerHealth {
     if (res !== 'failed' && res !== 'passed' && res !== 'condpass') return;
     const times = o.repeat ?? 1;
     for (let i = 0; i < times; i++) {
+      let report = false;
       if (res === 'failed') {
         // Failing to reach the agent never marks the server down: only its "down" words do.
         if ((role !== 'agent' || statusHasCode(o.status)) && c.health > 0) {
           this.server.counters.checkFailures++;
+          report = true;
           c.health--;
           if (c.health < c.rise) c.health = 0;
         }
       } else if (c.health < c.max) {
+        report = true;
         c.health++;
         if (c.health >= c.rise) c.health = c.max;
       }
+      // check.c set_server_check_status(): with `option log-health-checks`, one
+      // line per status change or health move, before any server state line.
+      if (this.logChecks && (o.status !== prevStatus || report)) {
+        this.reporter.report('warning', `${healthCheckLine(this.server, c, role, res)}.`);
+      }
+      prevStatus = o.status;
     }
     if (res === 'failed') this.notifyFailure(c, role);
     else if (res === 'condpass') this.notifyStopping(c, role);
@@ -158,13 +210,13 @@ export class ServerHealth {
     return serverLabel(this.server);
   }
 
-  /** srv_append_status() with a check: reason, code, info and duration. */
-  private static reason(c: HealthCounter): string {
-    let out = `, reason: ${statusDescription(c.status)}`;
-    if (statusHasCode(c.status)) out += `, code: ${c.code}`;
-    if (c.desc !== '') out += `, info: "${asciiEncode(c.desc)}"`;
-    if (c.duration >= 0) out += `, check duration: ${c.duration}ms`;
-    return out;
+  /**
+   * srv_append_status() with a check: reason, code, info and duration;
+   * nothing with `option log-health-checks`, whose own line already said it
+   * (server.c srv_update_status() passes no check then; verified with 2.6).
+   */
+  private reason(c: HealthCounter): string {
+    return this.logChecks ? '' : checkReason(c);
   }
 
   /** srv_append_status(): the server counts, "left" when the server is (going) down. */
@@ -206,7 +258,7 @@ export class ServerHealth {
     s.setOperational(false);
     this.refreshWeight();
     const xferred = s.redistributeQueue();
-    this.warn(`${this.prefix()} is DOWN${ServerHealth.reason(c)}${this.counts(xferred, true)}`);
+    this.warn(`${this.prefix()} is DOWN${this.reason(c)}${this.counts(xferred, true)}`);
     this.backendDown(prev);
     this.drainRemains();
     afterMarkedDown(s, this.reporter);
@@ -224,7 +276,7 @@ export class ServerHealth {
     s.setOperational(true);
     this.refreshWeight();
     const xferred = s.grabFromBackend();
-    this.warn(`${this.prefix()} is UP${ServerHealth.reason(c)}${this.counts(xferred, false)}`);
+    this.warn(`${this.prefix()} is UP${this.reason(c)}${this.counts(xferred, false)}`);
     this.drainRemains();
     afterMarkedUp(s, this.reporter);
   }
@@ -238,28 +290,40 @@ export class ServerHealth {
     s.setOperational(true);
     this.refreshWeight();
     const xferred = s.redistributeQueue();
-    this.warn(`${this.prefix()} is stopping${ServerHealth.reason(c)}${this.counts(xferred, false)}`);
+    this.warn(`${this.prefix()} is stopping${this.reason(c)}${this.counts(xferred, false)}`);
     this.backendDown(prev);
     this.drainRemains();
+    afterStopping(s, this.reporter);
   }
 
-  /** The agent's "up" and "down" words set the main check's health (tcpcheck_agent_expect_reply()). */
+  /**
+   * The agent's "up" and "down" words set the agent's own health
+   * (tcpcheck_agent_expect_reply()), never the main check's: verified with
+   * haproxy 2.6, an agent saying "up" does not bring back a server whose
+   * main check failed, and after "down" the main check's next success moves
+   * no health (no `log-health-checks` line).
+   */
   setCheckHealth(up: boolean): void {
-    this.check.health = up ? this.check.max : 0;
+    this.agent.health = up ? this.agent.max : 0;
   }
 
   /** Agent `drain`: srv_adm_set_drain() (SRV_ADMF_FDRAIN). */
   setDrain(): void {
     if (this.forcedDrain) return;
     const prev = this.usableCount();
+    const s = this.server;
+    // server.c srv_set_admin_flag(): already drained through `track`, nothing more happens.
+    const already = s.inheritedDrain;
     this.forcedDrain = true;
     this.refreshWeight();
-    if (this.server.maint) return;
-    const s = this.server;
-    const down = s.operational === 'DOWN';
-    const xferred = s.redistributeQueue();
-    this.warn(`${this.prefix()} enters drain state${this.counts(xferred, down)}`);
-    this.backendDown(prev);
+    if (already) return;
+    if (!s.maint) {
+      const down = s.operational === 'DOWN';
+      const xferred = s.redistributeQueue();
+      this.warn(`${this.prefix()} enters drain state${this.counts(xferred, down)}`);
+      this.backendDown(prev);
+    }
+    propagateAdmin(s, 'drain', true, this.reporter);
   }
 
   /** Agent `maint`: srv_adm_set_maint() (SRV_ADMF_FMAINT); the main check pauses. */
@@ -274,15 +338,18 @@ export class ServerHealth {
     s.setMaint(true);
     s.setOperational(false);
     this.stopping = false;
+    this.refreshWeight();
     if (wasDown) {
       this.warn(`${this.prefix()} was DOWN and now enters maintenance`);
-      return;
+    } else {
+      const xferred = s.redistributeQueue();
+      this.warn(`${this.prefix()} is going DOWN for maintenance${this.counts(xferred, true)}`);
+      this.backendDown(prev);
+      // srv_update_status(): entering maintenance shuts the sessions down as going DOWN does.
+      if (s.config.onMarkedDown === 'shutdown-sessions') s.killSessions();
     }
-    const xferred = s.redistributeQueue();
-    this.warn(`${this.prefix()} is going DOWN for maintenance${this.counts(xferred, true)}`);
-    this.backendDown(prev);
-    // srv_update_status(): entering maintenance shuts the sessions down as going DOWN does.
-    if (s.config.onMarkedDown === 'shutdown-sessions') s.killSessions();
+    // server.c srv_set_admin_flag(): the trackers inherit the maintenance (SRV_ADMF_IMAINT).
+    propagateAdmin(s, 'maint', true, this.reporter);
   }
 
   /** Agent `ready`: srv_adm_set_ready(), leaving forced maintenance, then forced drain. */
@@ -290,8 +357,8 @@ export class ServerHealth {
     const s = this.server;
     if (this.forcedMaint) {
       this.forcedMaint = false;
-      // A server disabled in the configuration stays in maintenance.
-      if (s.maint && s.config.disabled !== true) {
+      // A server disabled in the configuration, or whose tracked server is in maintenance, stays in maintenance.
+      if (s.maint && !s.ownMaint && !s.inheritedMaint) {
         // srv_update_status(): the check starts OK but checks at once.
         if (this.check.enabled) this.check.health = this.check.rise;
         const up = (!this.agent.enabled || this.agent.health >= this.agent.rise) &&
@@ -300,13 +367,17 @@ export class ServerHealth {
         s.setMaint(false);
         this.refreshWeight();
         if (up) s.grabFromBackend();
-        this.warn(`${this.prefix()} is ${up ? 'UP' : 'DOWN'}/${this.forcedDrain ? 'DRAIN' : 'READY'} (leaving forced maintenance)`);
+        this.warn(`${this.prefix()} is ${up ? 'UP' : 'DOWN'}/${this.forcedDrain || s.inheritedDrain ? 'DRAIN' : 'READY'} (leaving forced maintenance)`);
+        propagateAdmin(s, 'maint', false, this.reporter);
       }
     }
     if (this.forcedDrain) {
       this.forcedDrain = false;
       this.refreshWeight();
+      // Still drained through `track`: nothing printed, the trackers stay drained (srv_clr_admin_flag()).
+      if (s.inheritedDrain) return;
       if (!s.maint) this.warn(`${this.prefix()} is ${s.operational === 'DOWN' ? 'DOWN' : 'UP'} (leaving forced drain)`);
+      propagateAdmin(s, 'drain', false, this.reporter);
     }
   }
 

@@ -11,11 +11,12 @@
  * The lines were checked by the configuration parser
  * (src/config/proxy/checks.ts); here they are only interpreted. `send-lf`
  * and the `-lf` patterns use the check format subset (check-format.ts);
- * `set-var`, `set-var-fmt` and `unset-var` are accepted and skipped (they
- * still take a step number, as in haproxy).
+ * `set-var`, `set-var-fmt` and `unset-var` set the run's variables
+ * (check-vars.ts) and take a step number, as in haproxy.
  */
 import type { Directive } from '../../config/model/common.js';
-import { compileCheckFormat, evalCheckFormat } from './check-format.js';
+import { compileCheckExpr, compileCheckFormat, evalCheckFormat } from './check-format.js';
+import { varActionRule } from './check-vars.js';
 import { parseHex, tcpExpect, type CheckRule, type ConnectRule, type ExpectOptions, type ExpectRule, type Ruleset, type SendRule } from './rules.js';
 import { parseStatusName } from './status.js';
 
@@ -66,11 +67,12 @@ export function parseConnect(index: number, words: readonly string[], inherited?
   let ssl = false;
   let sendProxy = false;
   let useDefault = false;
+  let portText: string | undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     const v = words[i + 1];
     switch (w) {
-      case 'port': port = Number(v); i++; break;
+      case 'port': port = Number(v); portText = v; i++; break;
       case 'addr': addr = v; i++; break;
       case 'sni': sni = v; i++; break;
       case 'alpn': alpn = v; i++; break;
@@ -82,8 +84,10 @@ export function parseConnect(index: number, words: readonly string[], inherited?
       default: break; // linger, via-socks4: nothing to do for Node sockets / not supported
     }
   }
-  if (port !== undefined && !Number.isInteger(port)) port = undefined; // TODO(sample): port expressions
-  return { action: 'connect', index, comment, implicit: false, useDefault, port, addr, ssl, sni, alpn, sendProxy };
+  // tcpcheck.c parse_tcpcheck_connect(): a port that is not a number is a sample expression.
+  const portExpr = port !== undefined && !Number.isInteger(port) && portText !== undefined ? compileCheckExpr(portText) : undefined;
+  if (port !== undefined && !Number.isInteger(port)) port = undefined;
+  return { action: 'connect', index, comment, implicit: false, useDefault, port, portExpr, addr, ssl, sni, alpn, sendProxy };
 }
 
 /** tcpcheck.c parse_tcpcheck_send(): `send`, `send-lf`, `send-binary`, `send-binary-lf`. */
@@ -163,7 +167,7 @@ export function tcpCheckRuleset(lines: readonly Directive[]): Ruleset {
     else if (sub === 'send' || sub === 'send-lf' || sub === 'send-binary' || sub === 'send-binary-lf') rule = parseSend(index, sub, words, inherited);
     else if (sub === 'expect') rule = parseTcpExpect(index, words, inherited);
     else if (sub === 'comment') rule = { action: 'comment', index, comment: words[0] };
-    else rule = { action: 'action', index, text: d.args.join(' '), comment: inherited };
+    else rule = varActionRule(index, d.args, inherited);
     rules.push(rule);
   });
   const all = withImplicitConnect(rules);

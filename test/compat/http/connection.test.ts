@@ -83,6 +83,13 @@ listen buffered
   http-request set-header X-Size "%[req.body_size]"
   http-request set-header X-Param "%[req.body_param(b)]"
   server s1 \${ORIGIN:web}
+frontend febuf
+  bind \${ADDR:febuf}
+  default_backend bebuf
+backend bebuf
+  option http-buffer-request
+  http-request set-header X-Len "%[req.body_len]"
+  server s1 \${ORIGIN:web}
 listen caseclient
   bind \${ADDR:caseclient}
   option h1-case-adjust-bogus-client
@@ -150,6 +157,7 @@ const EXCHANGES: Exchange[] = [
   ex('buffered', 'buffer-request, chunked body in pieces', [`POST /f HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n${CLOSE}\r\n4\r\nb=xy\r\n`, '3\r\n&c=\r\n0\r\n\r\n'], { pauseMs: 50 }),
   ex('buffered', 'buffer-request, GET without body', GET('/g', CLOSE)),
   ex('buffered', 'buffer-request, body never completes: 408', `POST /f HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\nshort`, { idleMs: 800 }),
+  ex('febuf', 'buffer-request on the backend only', [`POST /bb HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n${CLOSE}\r\nab`, 'cdef'], { pauseMs: 50 }),
   ex('plain', 'header names are sent in lower case', GET('/lc', `X-Mixed-Case: v\r\n${CLOSE}`)),
   ex('caseclient', 'h1-case-adjust-bogus-client', GET('/cc', CLOSE)),
   ex('pp', 'accept-proxy v1: src from the header, forwardfor', ['PROXY TCP4 192.0.2.7 198.51.100.1 4000 8080\r\n' + GET('/pp', CLOSE)]),
