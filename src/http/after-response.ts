@@ -13,6 +13,7 @@
 import type { Backend, Frontend } from '../proxy/runtime.js';
 import type { CanonicalHead } from './h1-head.js';
 import { compileRules, type RuleOutcome, type RuleSubject } from './rules.js';
+import { ruleEnvOf } from '../proxy/rule-helpers.js';
 import type { HttpStream } from './stream.js';
 
 type RuleFn = (s: RuleSubject) => RuleOutcome | undefined;
@@ -23,7 +24,7 @@ const cache = new WeakMap<Frontend | Backend, readonly RuleFn[]>();
 function rulesOf(px: Frontend | Backend): readonly RuleFn[] {
   let r = cache.get(px);
   if (r === undefined) {
-    r = compileRules(px.config.rules.httpAfterResponse, {}, true);
+    r = compileRules(px.config.rules.httpAfterResponse, ruleEnvOf(px), true);
     cache.set(px, r);
   }
   return r;

@@ -8,6 +8,7 @@
  */
 import type { SampleContext } from '../sample/context.js';
 import { compileRulePage } from './error-pages.js';
+import type { CompileEnv } from '../sample/compile.js';
 import type { HttpReplyData } from './rule-model.js';
 import type { RuleOutcome } from './rules.js';
 
@@ -22,8 +23,9 @@ export function errorAwareReply<S extends SampleContext>(
   d: HttpReplyData | undefined,
   action: string,
   own: (d: HttpReplyData | undefined, action: string) => (s: S) => RuleOutcome | undefined,
+  env: CompileEnv = {},
 ): (s: S) => RuleOutcome | undefined {
-  const page = compileRulePage(d, action);
+  const page = compileRulePage(d, action, env);
   const tarpit = action === 'tarpit';
   if (page !== undefined) {
     const fn: ReplyFn = (s) => ({ kind: 'reply', bytes: page(s), close: false, tarpit });

@@ -20,6 +20,7 @@ import type { ErrorPageConfig, ProxyConfig } from '../config/model/proxy.js';
 import type { HttpErrorsSection } from '../config/model/sections.js';
 import { httpErrorsContent } from '../config/sections/http-errors.js';
 import { compileLogFormat } from '../sample/log-format-eval.js';
+import type { CompileEnv } from '../sample/compile.js';
 import type { SampleContext } from '../sample/context.js';
 import type { LogFormat } from '../sample/log-format.js';
 import { isDefaultErrorStatus, renderedErrorMessage } from './default-errors.js';
@@ -114,11 +115,11 @@ function compileTable(lines: readonly ErrorPageConfig[], model: ConfigModel): Re
 }
 
 /** A log-format value as a string producer. */
-function formatFn(v: { readonly text: string; readonly format?: LogFormat | undefined } | undefined): (ctx: SampleContext) => string {
+function formatFn(v: { readonly text: string; readonly format?: LogFormat | undefined } | undefined, env: CompileEnv = {}): (ctx: SampleContext) => string {
   if (v === undefined) return () => '';
   if (v.format === undefined) return () => v.text;
   // In HTTP replies a missing sample prints nothing (haproxy), not the log's '-'.
-  const c = compileLogFormat(v.format, {}, { http: true });
+  const c = compileLogFormat(v.format, env, { http: true });
   return c.ok ? c.fn : () => v.text;
 }
 
@@ -136,10 +137,10 @@ function readOrEmpty(file: string): Buffer {
  * `lf-file` (evaluated for each stream), or nothing (an empty body).
  * `content` is the file's bytes when the caller already read them.
  */
-export function compileReplyPage(d: HttpReplyData, content?: Buffer): ErrorPage {
+export function compileReplyPage(d: HttpReplyData, content?: Buffer, env: CompileEnv = {}): ErrorPage {
   const body = d.body;
   if (body?.source === 'errorfile') return constant(renderErrorFile(content ?? readOrEmpty(body.value)));
-  const hdrs = d.headers.map((h: { readonly name: string; readonly value: FormatValue }) => ({ name: h.name, value: formatFn(h.value) }));
+  const hdrs = d.headers.map((h: { readonly name: string; readonly value: FormatValue }) => ({ name: h.name, value: formatFn(h.value, env) }));
   let payload: (ctx: SampleContext) => Buffer;
   if (body === undefined) payload = () => EMPTY;
   else if (body.source === 'string') {
@@ -149,7 +150,7 @@ export function compileReplyPage(d: HttpReplyData, content?: Buffer): ErrorPage 
     const b = content ?? readOrEmpty(body.value);
     payload = () => b;
   } else {
-    const f = formatFn({ text: body.value, format: body.format });
+    const f = formatFn({ text: body.value, format: body.format }, env);
     payload = (ctx) => Buffer.from(f(ctx), 'latin1');
   }
   if (hdrs.length === 0 && (body === undefined || body.source === 'string' || body.source === 'file')) {
@@ -220,7 +221,8 @@ export function frontendPageIsEmpty(ctx: SampleContext, status: number): boolean
  *    reply with that status (http_htx.c http_check_http_reply(): an
  *    HTTP_REPLY_INDIRECT without target; checked with haproxy 2.6).
  */
-export function compileRulePage(d: HttpReplyData | undefined, action: string): ErrorPage | undefined {
+// `env`: the rule's compile environment (backend names, pattern references: src/proxy/rule-helpers.ts).
+export function compileRulePage(d: HttpReplyData | undefined, action: string, env: CompileEnv = {}): ErrorPage | undefined {
   const status = d?.status ?? (action === 'return' ? 200 : action === 'tarpit' ? 500 : 403);
   if (d === undefined || d.defaultErrorfiles === true) {
     if (action === 'return' && d === undefined) return undefined;
@@ -241,5 +243,5 @@ export function compileRulePage(d: HttpReplyData | undefined, action: string): E
     };
   }
   // Its own payload, or none: `deny status 404` alone is an empty 404 (HTTP_REPLY_EMPTY).
-  return compileReplyPage(d);
+  return compileReplyPage(d, undefined, env);
 }

@@ -45,6 +45,13 @@ function headersOf(head: H1Head | undefined, canon: CanonicalHead | undefined, l
   }
 }
 
+/** The values of a request header in order (fhdr semantics: commas not split), for `balance hdr`. */
+export function requestHeaderValues(s: HttpMessageSlot, lowerName: string): string[] {
+  const out: string[] = [];
+  headersOf(s.reqHead, s.reqCanon, lowerName, out);
+  return out;
+}
+
 /** Splits values on commas (req.hdr semantics, not fhdr), trimming blanks. */
 function splitCommas(values: readonly string[]): string[] {
   const out: string[] = [];

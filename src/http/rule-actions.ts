@@ -454,10 +454,10 @@ export const httpActions: Record<string, ActionSpec> = {
       return { data: { kind: 'settings', values: { status: n.value, reason } } };
     },
   },
-  'add-acl': { name: 'add-acl', prefix: true, enforced: WAITS_HTTP, parse: parseMapAction },
-  'del-acl': { name: 'del-acl', prefix: true, enforced: WAITS_HTTP, parse: parseMapAction },
-  'del-map': { name: 'del-map', prefix: true, enforced: WAITS_HTTP, parse: parseMapAction },
-  'set-map': { name: 'set-map', prefix: true, enforced: WAITS_HTTP, parse: parseMapAction },
+  'add-acl': { name: 'add-acl', prefix: true, enforced: true, parse: parseMapAction },
+  'del-acl': { name: 'del-acl', prefix: true, enforced: true, parse: parseMapAction },
+  'del-map': { name: 'del-map', prefix: true, enforced: true, parse: parseMapAction },
+  'set-map': { name: 'set-map', prefix: true, enforced: true, parse: parseMapAction },
   capture: { name: 'capture', enforced: true, parse: parseCapture },
   'track-sc': {
     name: 'track-sc',

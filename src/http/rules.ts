@@ -11,11 +11,11 @@
  */
 import type { ProxyConfig, RuleConfig } from '../config/model/proxy.js';
 import { compileCondition, type ConditionFn } from '../acl/evaluate.js';
-import { compileSample, evalFinal, type SampleFn } from '../sample/compile.js';
+import { compileSample, evalFinal, type CompileEnv, type SampleFn } from '../sample/compile.js';
 import type { SampleContext } from '../sample/context.js';
 import type { LogFormat } from '../sample/log-format.js';
-import { castSample, ipv4ToString, ipv6ToString, sampleToString, smpStr, type Sample } from '../sample/sample.js';
-import type { Endpoint, VarStore } from '../sample/context.js';
+import { castSample, sampleToString, smpStr, type Sample } from '../sample/sample.js';
+import type { Endpoint } from '../sample/context.js';
 import type { Backend, Frontend } from '../proxy/runtime.js';
 import type { CanonicalHead } from './h1-head.js';
 import { isDefaultErrorStatus, renderedErrorMessage } from './default-errors.js';
@@ -27,6 +27,8 @@ import { compileLegacyAction, expand, pcreRegExp } from './legacy-rules.js';
 import { errorAwareReply } from './error-pages-rules.js';
 import { compileAuthAction } from './auth.js';
 import { compileCaptureAction } from './capture.js';
+import { compileMapAction } from './rule-map-actions.js';
+import { conditionsAllow, detach, endpointFrom, ruleEnvOf } from '../proxy/rule-helpers.js';
 import './http-fetches.js';
 
 /**
@@ -87,15 +89,19 @@ export function httpProxyOf(px: Frontend | Backend): HttpProxy {
   return hp;
 }
 
-/** Compiles a log-format string into a string producer (text and %[expr] nodes; %vars give "-"). */
-export function compileLogFormat(f: LogFormat | undefined, fallback: string): (ctx: SampleContext) => string {
+/**
+ * Compiles a log-format string into a string producer (text and %[expr]
+ * nodes; %vars give "-"), its expressions with `env` (backend names, pattern
+ * references).
+ */
+export function compileLogFormat(f: LogFormat | undefined, fallback: string, env: CompileEnv = {}): (ctx: SampleContext) => string {
   if (f === undefined) return () => fallback;
   const parts: Array<string | SampleFn> = [];
   for (const n of f.nodes) {
     if (n.kind === 'text') parts.push(n.text);
     else if (n.kind === 'separator') parts.push(' ');
     else if (n.kind === 'expr') {
-      const c = compileSample(n.expr);
+      const c = compileSample(n.expr, env);
       parts.push(c.ok ? c.fn : () => undefined);
     } else parts.push('-');
   }
@@ -117,11 +123,11 @@ export function compileLogFormat(f: LogFormat | undefined, fallback: string): (c
   };
 }
 
-function fmt(v: FormatValue | undefined): (ctx: SampleContext) => string {
-  return compileLogFormat(v?.format, v?.text ?? '');
+function fmt(v: FormatValue | undefined, env: CompileEnv): (ctx: SampleContext) => string {
+  return compileLogFormat(v?.format, v?.text ?? '', env);
 }
 
-function cond(rule: { readonly cond?: RuleConfig['cond'] }, env: object): ConditionFn | undefined {
+function cond(rule: { readonly cond?: RuleConfig['cond'] }, env: CompileEnv): ConditionFn | undefined {
   if (rule.cond === undefined) return undefined;
   const c = compileCondition(rule.cond, env);
   return c.ok ? c.fn : () => 'false';
@@ -130,11 +136,12 @@ function cond(rule: { readonly cond?: RuleConfig['cond'] }, env: object): Condit
 function compileHttpProxy(px: Frontend | Backend): HttpProxy {
   const p = px.config;
   const isFe = 'listeners' in px;
-  const env = {};
+  // The runtime's environment (src/proxy/rule-helpers.ts), as the layer-4 rules: nbsrv(be) & co resolve their backend.
+  const env = ruleEnvOf(px);
   // http_ana.c http_process_req_common(): http-request rules, then the `redirect` rules.
   const req = compileRules(p.rules.httpRequest, env, false).concat(compileRules(p.rules.redirect, env, false));
   const res = compileRules(p.rules.httpResponse, env, true);
-  const sw = isFe ? compileSwitching(px as Frontend) : () => undefined;
+  const sw = isFe ? compileSwitching(px as Frontend, env) : () => undefined;
   return {
     request: runner(req),
     response: runner(res),
@@ -156,12 +163,12 @@ function runner(rules: RuleFn[]): (s: RuleSubject) => RuleOutcome | undefined {
 }
 
 /** proxy.c process_switching_rules(), with HTTP fetches available. */
-function compileSwitching(fe: Frontend): (s: RuleSubject) => Backend | undefined {
+function compileSwitching(fe: Frontend, env: CompileEnv): (s: RuleSubject) => Backend | undefined {
   const p = fe.config;
   const rt = fe.runtime;
   const rules = p.useBackends.map((r) => {
-    const c = cond(r, {});
-    const name = r.dynamic !== undefined ? compileLogFormat(r.dynamic, r.name) : undefined;
+    const c = cond(r, env);
+    const name = r.dynamic !== undefined ? compileLogFormat(r.dynamic, r.name, env) : undefined;
     return { c, name, backend: name === undefined ? rt.backends.get(r.name) : undefined };
   });
   return (s) => {
@@ -179,16 +186,16 @@ function compileSwitching(fe: Frontend): (s: RuleSubject) => Backend | undefined
  * `early-hint` rules build one 103 response, sent after the last of them
  * (http_act.c http_action_early_hint() looks at the next rule's action).
  */
-export function compileRules(list: readonly RuleConfig[], env: object, response: boolean): RuleFn[] {
+export function compileRules(list: readonly RuleConfig[], env: CompileEnv, response: boolean): RuleFn[] {
   const out: RuleFn[] = [];
   for (let i = 0; i < list.length; i++) {
     const r = list[i]!;
     const c = cond(r, env);
     if (r.action === 'early-hint') {
-      out.push(compileEarlyHint(r, c, list[i + 1]?.action !== 'early-hint'));
+      out.push(compileEarlyHint(r, c, list[i + 1]?.action !== 'early-hint', env));
       continue;
     }
-    const f = compileAction(r, response);
+    const f = compileAction(r, response, env);
     if (f === undefined) continue;
     out.push(c === undefined ? f : (s) => (c(s) === 'true' ? f(s) : undefined));
   }
@@ -203,9 +210,9 @@ let hintLines = '';
  * the pending 103, the last rule of a group sends it; nothing is sent to an
  * HTTP/1.0 client (checked against haproxy 2.6).
  */
-function compileEarlyHint(r: RuleConfig, c: ConditionFn | undefined, last: boolean): RuleFn {
+function compileEarlyHint(r: RuleConfig, c: ConditionFn | undefined, last: boolean, env: CompileEnv): RuleFn {
   const h = r.data as HeaderData;
-  const value = fmt(h.value);
+  const value = fmt(h.value, env);
   const name = h.name.toLowerCase();
   return (s) => {
     if ((c === undefined || c(s) === 'true') && s.reqMajor11 !== false && s.writeCli !== undefined) {
@@ -225,7 +232,7 @@ function head(s: RuleSubject, response: boolean): CanonicalHead {
   return response ? s.resCanonical() : s.reqCanonical();
 }
 
-function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
+function compileAction(r: RuleConfig, response: boolean, env: CompileEnv): RuleFn | undefined {
   const d = r.data;
   switch (r.action) {
     case 'allow':
@@ -234,7 +241,7 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
     case 'set-header': {
       const h = d as HeaderData;
       const lower = h.name.toLowerCase();
-      const value = fmt(h.value);
+      const value = fmt(h.value, env);
       const set = r.action === 'set-header';
       return (s) => {
         const v = value(s);
@@ -258,7 +265,7 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
       const h = d as HeaderData;
       const lower = h.name.toLowerCase();
       const re = pcreRegExp(h.regex ?? '');
-      const value = fmt(h.value);
+      const value = fmt(h.value, env);
       const perValue = r.action === 'replace-value';
       // http_act.c http_replace_hdrs(): an unanchored match replaces the whole value (or comma-delimited value) by the expansion.
       const one = (v: string, repl: string): string => {
@@ -283,21 +290,21 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
       };
     }
     case 'set-method': {
-      const v = fmtSetting(r);
+      const v = fmtSetting(r, env);
       return (s) => {
         s.reqCanonical().method = v(s);
         return undefined;
       };
     }
     case 'set-uri': {
-      const v = fmtSetting(r);
+      const v = fmtSetting(r, env);
       return (s) => {
         s.reqCanonical().target = v(s);
         return undefined;
       };
     }
     case 'set-path': {
-      const v = fmtSetting(r);
+      const v = fmtSetting(r, env);
       return (s) => {
         const m = s.reqCanonical();
         const q = m.target.indexOf('?');
@@ -306,7 +313,7 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
       };
     }
     case 'set-query': {
-      const v = fmtSetting(r);
+      const v = fmtSetting(r, env);
       return (s) => {
         const m = s.reqCanonical();
         const q = m.target.indexOf('?');
@@ -320,7 +327,7 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
     case 'replace-uri': {
       const src = r.args[0] ?? '';
       const re = pcreRegExp(src);
-      const v = compileLogFormat(r.formats?.[0], r.args[1] ?? '');
+      const v = compileLogFormat(r.formats?.[0], r.args[1] ?? '', env);
       const pathOnly = r.action === 'replace-path';
       // http_ana.c http_req_replace_stline(): the whole URI (path) becomes the expansion when the regex matches.
       return (s) => {
@@ -349,7 +356,7 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
       };
     }
     case 'set-pathq': {
-      const v = fmtSetting(r);
+      const v = fmtSetting(r, env);
       // http_act.c: set-pathq replaces the path and the query string together.
       return (s) => {
         const m = s.reqCanonical();
@@ -359,7 +366,7 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
     }
     case 'replace-pathq': {
       const re = pcreRegExp(r.args[0] ?? '');
-      const v = compileLogFormat(r.formats?.[0], r.args[1] ?? '');
+      const v = compileLogFormat(r.formats?.[0], r.args[1] ?? '', env);
       return (s) => {
         const m = s.reqCanonical();
         const t = splitTarget(m.target);
@@ -381,7 +388,7 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
       };
     }
     case 'set-timeout':
-      return compileSetTimeout(r);
+      return compileSetTimeout(r, env);
     case 'strict-mode':
       // http_act.c: strict-mode decides whether a failed rewrite is an error;
       // Switchyard's rewrites work on strings and cannot fail, so both modes behave alike.
@@ -397,10 +404,10 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
     case 'set-dst':
     case 'set-src-port':
     case 'set-dst-port':
-      return compileSetAddress(r);
+      return compileSetAddress(r, env);
     case 'set-priority-class':
     case 'set-priority-offset':
-      return compileSetPriority(r);
+      return compileSetPriority(r, env);
     case 'unset-var': {
       const v = d as VariableData | undefined;
       if (v === undefined) return undefined;
@@ -412,31 +419,37 @@ function compileAction(r: RuleConfig, response: boolean): RuleFn | undefined {
     case 'deny':
     case 'return':
     case 'tarpit':
-      return errorAwareReply(d as HttpReplyData | undefined, r.action, compileReply);
+      return errorAwareReply(d as HttpReplyData | undefined, r.action, (d2, a) => compileReply(d2, a, env), env);
     case 'redirect':
-      return compileRedirect(d as RedirectData);
+      return compileRedirect(d as RedirectData, env);
     // http-request auth (auth.ts); http-request/http-response capture (capture.ts).
     case 'auth':
       return compileAuthAction(r);
     case 'capture':
       return compileCaptureAction(r, response);
+    // set-map / del-map / add-acl / del-acl (rule-map-actions.ts).
+    case 'set-map':
+    case 'del-map':
+    case 'add-acl':
+    case 'del-acl':
+      return compileMapAction(r, env);
     default:
-      if (r.action.startsWith('set-var')) return compileSetVar(d as VariableData, r);
+      if (r.action.startsWith('set-var')) return compileSetVar(d as VariableData, r, env);
       if (d !== undefined && d.kind === 'legacy-line') return compileLegacyAction(d, response);
       return undefined;
   }
 }
 
-function fmtSetting(r: RuleConfig): (ctx: SampleContext) => string {
-  return compileLogFormat(r.formats?.[0], r.args[0] ?? '');
+function fmtSetting(r: RuleConfig, env: CompileEnv): (ctx: SampleContext) => string {
+  return compileLogFormat(r.formats?.[0], r.args[0] ?? '', env);
 }
 
 
-function compileSetVar(v: VariableData | undefined, r: RuleConfig): RuleFn | undefined {
+function compileSetVar(v: VariableData | undefined, r: RuleConfig, env: CompileEnv): RuleFn | undefined {
   if (v === undefined) return undefined;
   const e = r.expressions?.[0];
-  const c = e === undefined ? undefined : compileSample(e);
-  const f = v.value !== undefined ? fmt(v.value) : undefined;
+  const c = e === undefined ? undefined : compileSample(e, env);
+  const f = v.value !== undefined ? fmt(v.value, env) : undefined;
   const conds = v.conditions;
   return (s) => {
     const store = s.vars(v.scope);
@@ -448,32 +461,6 @@ function compileSetVar(v: VariableData | undefined, r: RuleConfig): RuleFn | und
     if (x !== undefined && conditionsAllow(conds, store, v.name, x)) store.set(v.name, detach(x));
     return undefined;
   };
-}
-
-/** A sample as stored in a variable: views into received buffers are copied (vars.c smp_dup). */
-function detach(s: Sample): Sample {
-  if (s.type === 'bin') return { type: 'bin', value: Buffer.from(s.value), flags: 0 };
-  return s.flags === 0 ? s : ({ ...s, flags: 0 } as Sample);
-}
-
-function isEmptySample(s: Sample): boolean {
-  return s.type === 'str' || s.type === 'meth' || s.type === 'bin' ? s.value.length === 0 : false;
-}
-
-/** vars.c var_set() conditions (configuration.txt §7.3.1 "set-var"): ifgt/iflt compare the variable to the input. */
-function conditionsAllow(conds: readonly string[], store: VarStore, name: string, value: Sample): boolean {
-  if (conds.length === 0) return true;
-  const prev = store.get(name);
-  for (const c of conds) {
-    if ((c === 'ifexists' || c === 'ifset') && prev === undefined) return false;
-    if ((c === 'ifnotexists' || c === 'ifnotset') && prev !== undefined) return false;
-    if (c === 'ifempty' && !isEmptySample(value)) return false;
-    if (c === 'ifnotempty' && isEmptySample(value)) return false;
-    // Only checked when both are integers; otherwise the condition holds.
-    if (c === 'ifgt' && prev?.type === 'sint' && value.type === 'sint' && !(prev.value > value.value)) return false;
-    if (c === 'iflt' && prev?.type === 'sint' && value.type === 'sint' && !(prev.value < value.value)) return false;
-  }
-  return true;
 }
 
 /** del-header's name matching (-m str|beg|end|sub|reg); names compare case-insensitively. */
@@ -501,12 +488,12 @@ function splitTarget(target: string): { prefix: string; pathq: string } {
 }
 
 /** proxy.c action_timeout_set_stream_timeout(): a constant, or an expression giving milliseconds. */
-function compileSetTimeout(r: RuleConfig): RuleFn | undefined {
+function compileSetTimeout(r: RuleConfig, env: CompileEnv): RuleFn | undefined {
   const vals = (r.data as SettingsData | undefined)?.values;
   const tunnel = vals?.['timeout'] === 'tunnel';
   const constant = vals?.['value'];
   const e = r.expressions?.[0];
-  const c = e === undefined ? undefined : compileSample(e);
+  const c = e === undefined ? undefined : compileSample(e, env);
   const apply = (s: RuleSubject, ms: number): void => {
     if (tunnel) s.curTunnelTimeout = ms;
     else s.curServerTimeout = ms;
@@ -527,23 +514,14 @@ function compileSetTimeout(r: RuleConfig): RuleFn | undefined {
   };
 }
 
-/** An address sample as an endpoint keeping `port` (tcp_act.c: set-src/set-dst keep the port). */
-function endpointFrom(s: Sample | undefined, port: number): Endpoint | undefined {
-  if (s === undefined) return undefined;
-  const a = castSample(s, 'addr');
-  if (a?.type === 'ipv4') return { address: ipv4ToString(a.value), port };
-  if (a?.type === 'ipv6') return { address: ipv6ToString(a.value), port };
-  return undefined;
-}
-
 /**
  * tcp_act.c tcp_action_req_set_src/dst[_port](): the connection's address
  * changes for what follows (fetches, forwardfor, balance source) and for the
  * rest of the connection; an expression that gives nothing changes nothing.
  */
-function compileSetAddress(r: RuleConfig): RuleFn | undefined {
+function compileSetAddress(r: RuleConfig, env: CompileEnv): RuleFn | undefined {
   const e = r.expressions?.[0];
-  const c = e === undefined ? undefined : compileSample(e);
+  const c = e === undefined ? undefined : compileSample(e, env);
   if (c === undefined || !c.ok) return undefined;
   const src = r.action.startsWith('set-src');
   const port = r.action.endsWith('-port');
@@ -564,9 +542,9 @@ function compileSetAddress(r: RuleConfig): RuleFn | undefined {
 }
 
 /** queue.c action_set_priority_class/offset(): clamped to [-2047, 2047] and [-524287, 524287]. */
-function compileSetPriority(r: RuleConfig): RuleFn | undefined {
+function compileSetPriority(r: RuleConfig, env: CompileEnv): RuleFn | undefined {
   const e = r.expressions?.[0];
-  const c = e === undefined ? undefined : compileSample(e);
+  const c = e === undefined ? undefined : compileSample(e, env);
   if (c === undefined || !c.ok) return undefined;
   const isClass = r.action === 'set-priority-class';
   const lim = isClass ? 0x7ff : 0x7ffff;
@@ -581,15 +559,15 @@ function compileSetPriority(r: RuleConfig): RuleFn | undefined {
   };
 }
 
-function compileReply(d: HttpReplyData | undefined, action: string): RuleFn {
+function compileReply(d: HttpReplyData | undefined, action: string, env: CompileEnv): RuleFn {
   const status = d?.status ?? (action === 'return' ? 200 : action === 'tarpit' ? 500 : 403);
   const body = d?.body;
   if (action !== 'return' && body === undefined && isDefaultErrorStatus(status)) {
     const bytes = renderedErrorMessage(status, { close: false });
     return () => ({ kind: 'reply', bytes, close: false });
   }
-  const text = body === undefined ? () => '' : body.source === 'lf-string' ? compileLogFormat(body.format, body.value) : () => body.value;
-  const hdrs = (d?.headers ?? []).map((h) => ({ name: h.name, value: fmt(h.value) }));
+  const text = body === undefined ? () => '' : body.source === 'lf-string' ? compileLogFormat(body.format, body.value, env) : () => body.value;
+  const hdrs = (d?.headers ?? []).map((h) => ({ name: h.name, value: fmt(h.value, env) }));
   const reason = httpReason(status);
   return (s) => {
     const b = Buffer.from(text(s), 'latin1');
@@ -620,8 +598,8 @@ export function httpReason(status: number): string {
 const REDIRECT_REASON: Record<number, string> = { 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect' };
 
 /** http_ana.c http_apply_redirect_rule(). */
-function compileRedirect(d: RedirectData): RuleFn {
-  const target = fmt(d.target);
+function compileRedirect(d: RedirectData, env: CompileEnv): RuleFn {
+  const target = fmt(d.target, env);
   const code = d.code;
   return (s) => {
     const m = s.reqCanonical();

@@ -26,6 +26,8 @@ import type { Listener } from '../net/listener.js';
 import { Observed, type Server, type Waiter } from '../server/server.js';
 import { observedStatus } from '../server/server-observe.js';
 import type { PickContext } from '../lb/registry.js';
+import { balanceHeader, balanceSample } from '../lb/pick-sample.js';
+import type { SampleExpression } from '../sample/expression.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
 import { StreamVars, type Endpoint, type SampleContext, type VarScope, type VarStore } from '../sample/context.js';
 import { H1Parser, requestInfo, type H1Events } from './h1-parser.js';
@@ -44,7 +46,7 @@ import { CHUNK_END, chunkHeader, LAST_CHUNK, writeHead, writeLastChunk } from '.
 import { httpProxyOf, type HttpProxy } from './rules.js';
 import { afterServerResponse } from './after-response.js';
 import { persistRequest, persistResponse, type PersistTxn } from './cookie-persistence.js';
-import type { HttpMessageSlot } from './http-fetches.js';
+import { requestHeaderValues, type HttpMessageSlot } from './http-fetches.js';
 import { buildReqHead, buildResHead } from './stream-heads.js';
 import { answer, errorReply, requestError, responseError, sendReply } from './stream-replies.js';
 import { assignServer, detachSrv, dropOwnConn, grantServer, keepServerConn, onServerClose, onServerEnd, onServerError, releaseServer } from './stream-server.js';
@@ -236,6 +238,18 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   }
   get uri(): string | undefined {
     return this.reqCanon?.target ?? this.reqHead?.target();
+  }
+  /** PickContext: `balance hdr(<name>)` (src/lb/pick-sample.ts). */
+  header(name: string): string | undefined {
+    return balanceHeader(requestHeaderValues(this, name.toLowerCase()));
+  }
+  /** PickContext: `balance hash <expr>`. */
+  fetchSample(expr: SampleExpression): Uint8Array | undefined {
+    return balanceSample(expr, this);
+  }
+  /** PickContext: `balance url_param ... check_post` looks at POST bodies. */
+  get method(): string | undefined {
+    return this.reqCanon?.method ?? this.reqHead?.methodName();
   }
   get frontendPort(): number {
     return this.cli.localPort ?? 0;

@@ -25,6 +25,8 @@ import { compileBackendL4, compileFrontendL4, type BackendL4, type FrontendL4 } 
 import { compileRuleCondition, type CompileReporter } from '../tcp/rules.js';
 import { initServerRuntime } from '../server/server-runtime.js';
 import { clientTuning, serverTuning, type ClientTuning, type ServerTuning } from './socket-tuning.js';
+import { PatternRefRegistry } from '../sample/pattern-refs.js';
+import { setRuleEnv } from './rule-helpers.js';
 
 /** A running stream of either mode (what the lifecycle counts and kills). */
 export type AnyStream = TcpStream | HttpStream;
@@ -281,6 +283,8 @@ export class Runtime {
   readonly streams = new Set<AnyStream>();
   readonly checks: Check[] = [];
   readonly reporter: Reporter;
+  /** The map and ACL files' contents, changed by set-map & co and the stats socket (src/sample/pattern-refs.ts). */
+  readonly patternRefs = new PatternRefRegistry();
   /** Called after each stream ended: the lifecycle (idle, soft stop), later logs. */
   private readonly endHooks: Array<(s: AnyStream) => void> = [];
 
@@ -383,6 +387,7 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
         findFrontend: (n) => runtime.frontends.find((f) => f.name === n),
         stopping: () => !runtime.gate.open,
         patternCache,
+        patternRefs: runtime.patternRefs,
       };
       envs.set(p, env);
     }
@@ -399,6 +404,12 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
       backend.init(diag);
       runtime.backends.set(p.name, backend);
     }
+  }
+
+  // The HTTP rules compile with the same environments as the layer-4 ones (src/http/rules.ts).
+  for (const e of runtime.proxies) {
+    if (e.frontend !== undefined) setRuleEnv(e.frontend, envOf(e.config));
+    if (e.backend !== undefined) setRuleEnv(e.backend, envOf(e.config));
   }
 
   for (const entry of runtime.proxies) {

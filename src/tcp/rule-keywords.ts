@@ -74,7 +74,7 @@ const BUILTIN_ENFORCED: Record<string, true | string> = {
  */
 const TCP_ENFORCED: ReadonlySet<string> = new Set([
   'accept', 'reject', 'close', 'expect-proxy', 'silent-drop', 'set-var', 'set-var-fmt', 'unset-var',
-  'set-src', 'set-src-port', 'set-dst', 'set-dst-port',
+  'set-src', 'set-src-port', 'set-dst', 'set-dst-port', 'capture',
 ]);
 
 function findAction(ruleset: TcpRuleSet, word: string): ActionSpec | undefined {

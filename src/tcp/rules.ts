@@ -22,9 +22,11 @@ import { compileCondition, type ConditionFn } from '../acl/evaluate.js';
 import type { Condition } from '../acl/condition.js';
 import { compileSample, evalFinal, type CompileEnv, type SampleFn } from '../sample/compile.js';
 import { compileLogFormat, type FormatFn } from '../sample/log-format-eval.js';
-import type { Endpoint, VarStore } from '../sample/context.js';
-import { castSample, ipv4ToString, ipv6ToString, type Sample } from '../sample/sample.js';
+import type { Endpoint } from '../sample/context.js';
+import { castSample, type Sample } from '../sample/sample.js';
+import { conditionsAllow, detach, endpointFrom } from '../proxy/rule-helpers.js';
 import type { StreamContext } from '../proxy/stream-context.js';
+import { compileCaptureAction } from '../http/capture.js';
 
 /** What a rule set decided. CONT only ever comes out of an action, never out of {@link evalTcpRules}. */
 export const CONT = 0;
@@ -96,46 +98,6 @@ export function evalTcpRules(rules: readonly TcpRule[], ctx: StreamContext): num
 
 const cont = (): RuleOutcome => CONT;
 
-/** A sample as stored in a variable: views into connection buffers are copied (vars.c smp_dup). */
-function detach(s: Sample): Sample {
-  return s.type === 'bin' ? { type: 'bin', value: Buffer.from(s.value), flags: 0 } : s.flags === 0 ? s : { ...s, flags: 0 } as Sample;
-}
-
-function isEmpty(s: Sample): boolean {
-  return (s.type === 'str' || s.type === 'meth') ? s.value.length === 0 : s.type === 'bin' ? s.value.length === 0 : false;
-}
-
-/** vars.c var_set() conditions (configuration.txt §7.3.1 "set-var"). */
-function conditionsAllow(conds: readonly string[], store: VarStore, name: string, value: Sample): boolean {
-  if (conds.length === 0) return true;
-  const prev = store.get(name);
-  for (const c of conds) {
-    switch (c) {
-      case 'ifexists':
-      case 'ifset':
-        if (prev === undefined) return false;
-        break;
-      case 'ifnotexists':
-      case 'ifnotset':
-        if (prev !== undefined) return false;
-        break;
-      case 'ifempty':
-        if (!isEmpty(value)) return false;
-        break;
-      case 'ifnotempty':
-        if (isEmpty(value)) return false;
-        break;
-      case 'ifgt':
-        if (prev?.type === 'sint' && value.type === 'sint' && !(prev.value > value.value)) return false;
-        break;
-      case 'iflt':
-        if (prev?.type === 'sint' && value.type === 'sint' && !(prev.value < value.value)) return false;
-        break;
-    }
-  }
-  return true;
-}
-
 function setVar(data: VariableData, expr: SampleFn | undefined, fmt: FormatFn | undefined): (ctx: StreamContext) => RuleOutcome {
   const { scope, name, conditions } = data;
   return (ctx) => {
@@ -157,15 +119,6 @@ function unsetVar(data: VariableData): (ctx: StreamContext) => RuleOutcome {
     ctx.vars(scope)?.delete(name);
     return CONT;
   };
-}
-
-/** An address sample as an endpoint, keeping `port` (set-src/set-dst keep the port when the family allows it). */
-function endpointFrom(s: Sample | undefined, port: number): Endpoint | undefined {
-  if (s === undefined) return undefined;
-  const a = castSample(s, 'addr');
-  if (a?.type === 'ipv4') return { address: ipv4ToString(a.value), port };
-  if (a?.type === 'ipv6') return { address: ipv6ToString(a.value), port };
-  return undefined;
 }
 
 /** tcp_act.c tcp_action_req_set_src/dst[_port](). */
@@ -230,6 +183,15 @@ function compileAction(rule: RuleConfig, env: CompileEnv): ((ctx: StreamContext)
     }
     case 'unset-var':
       return rule.data?.kind === 'variable' ? unsetVar(rule.data) : cont;
+    case 'capture': {
+      // tcp_act.c tcp_action_capture(): the sample, as a string cut to `len`, goes to the
+      // frontend's next request slot (src/http/capture.ts, read by capture.req.hdr() and the logs).
+      const capture = compileCaptureAction(rule, false);
+      return (ctx) => {
+        capture(ctx);
+        return CONT;
+      };
+    }
     case 'set-src':
     case 'set-dst':
     case 'set-src-port':
@@ -241,7 +203,7 @@ function compileAction(rule: RuleConfig, env: CompileEnv): ((ctx: StreamContext)
       return setAddress(which, rule.action.endsWith('-port') ? 'port' : 'addr', e);
     }
     default:
-      // capture, track-sc*, sc-*, set-mark, set-tos, set-nice, set-log-level,
+      // track-sc*, sc-*, set-mark, set-tos, set-nice, set-log-level,
       // switch-mode, use-service, do-resolve...: the parser already reported
       // them as not enforced; they do not stop the rule set.
       return cont;

@@ -42,6 +42,8 @@ import { rdpCookieFetch } from './l4.js';
 import { Inspection, PayloadBuffer } from './inspect.js';
 import { CLOSE, DROP, evalTcpRules, REJECT, WAIT } from './rules.js';
 import { rdpPersistServer } from './rdp-persist.js';
+import { balanceSample } from '../lb/pick-sample.js';
+import type { SampleExpression } from '../sample/expression.js';
 import { connectionLog } from './conn-log.js';
 
 /** Where a stream is (for logs: the second termination flag). */
@@ -405,6 +407,25 @@ export class TcpStream implements Waiter, PickContext {
     ctx.req = p;
     const r = f(ctx);
     return r !== undefined && typeof r === 'object' && r.type === 'str' ? r.value : undefined;
+  }
+
+  /**
+   * PickContext for `balance hash <expr>`. haproxy 2.6 has already scheduled
+   * the inspected bytes for forwarding when it picks the server (they are
+   * output data, and get_server_expr(), unlike get_server_rch(), does not
+   * rewind), so payload fetches find nothing there and the pick falls back
+   * to round robin; other fetches (`src`, `dst_port`, variables...) hash.
+   * Checked against haproxy in test/compat/lb/l7-balance.test.ts.
+   */
+  fetchSample(expr: SampleExpression): Uint8Array | undefined {
+    const ctx = this.context;
+    const saved = ctx.req;
+    ctx.req = undefined;
+    try {
+      return balanceSample(expr, ctx);
+    } finally {
+      ctx.req = saved;
+    }
   }
 
   /** backend.c: assign_server_and_queue(). */

@@ -12,7 +12,7 @@ import { cAtoi, cInt, cStrtol } from '../global/c-numbers.js';
 import { keepDirective, tooManyArgs, warnIfNotCap } from './util.js';
 
 /** The algorithms the runtime implements (others are checked and reported as not enforced yet). */
-const ENFORCED_ALGORITHMS = new Set(['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'random']);
+const ENFORCED_ALGORITHMS = new Set(['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'random', 'uri', 'url_param', 'hdr', 'hash', 'rdp-cookie']);
 
 /**
  * backend.c backend_parse_balance(): returns haproxy's message (printed after
