@@ -112,7 +112,12 @@ export function loadConfiguration(files: string[], opts: LoadOptions, diag: Diag
     const before = diag.alertCount;
     parseText(text, file, ctx, opts);
     if (diag.alertCount > before) filesWithErrors.push(file);
-    if (ctx.aborted) break;
+    if (ctx.aborted) {
+      // haproxy.c: ERR_ABORT exits right after "Error(s) found in configuration file",
+      // without "Fatal errors found in configuration." (e.g. an invalid http-request rule).
+      markExitsImmediately(diag);
+      break;
+    }
   }
 
   if (!diag.hasAlerts()) runPostChecks(model, diag);

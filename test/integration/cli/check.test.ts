@@ -24,6 +24,7 @@ const FILES: Record<string, string> = {
   'ok.cfg': `defaults\n  mode tcp\n${TIMEOUTS}listen li\n  bind 127.0.0.1:8080\n  server s1 127.0.0.1:8081\n`,
   'warn.cfg': 'listen li\n  mode tcp\n  bind 127.0.0.1:8080\n  server s1 127.0.0.1:8081\n',
   'bad.cfg': 'listen li\n  bind 127.0.0.1:8080\n  foo bar\n',
+  'abort.cfg': 'listen li\n  mode http\n  bind 127.0.0.1:8080\n  http-request foo\n  bar\n',
   'nolistener.cfg': `backend be\n  mode tcp\n${TIMEOUTS}  server s1 127.0.0.1:8081\n`,
   'zw.cfg': 'global\n  zero-warning\nlisten li\n  mode tcp\n  bind 127.0.0.1:8080\n  server s1 127.0.0.1:8081\n',
   'gq.cfg': 'global\n  quiet\nlisten li\n  mode tcp\n  bind 127.0.0.1:8080\n  server s1 127.0.0.1:8081\n',
@@ -108,6 +109,12 @@ describe('-c against haproxy', { skip: noHaproxy, concurrency: true }, () => {
     const r = await same(['-c', '-f', 'bad.cfg']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /parsing \[bad\.cfg:3\] : unknown keyword 'foo' in 'listen' section/);
+  });
+
+  it('an invalid http-request rule aborts (ERR_ABORT): later lines unread, no "Fatal errors"', async () => {
+    const r = await same(['-c', '-f', 'abort.cfg', '-f', 'bad.cfg']);
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stderr, /Fatal errors|unknown keyword 'bar'|bad\.cfg/);
   });
 
   it('-q prints nothing at all, alerts included', async () => {

@@ -29,7 +29,8 @@ describe('bind', () => {
     const r = loadConfigText(`${T}frontend fe\n  bind :80 transparent tfo name x`);
     const pending = r.diag.list.filter((d) => d.code === 'CFG_NOT_ENFORCED').map((d) => d.message);
     assert.equal(pending.length, 2);
-    assert.match(pending[0]!, /^'transparent' on 'bind' \(needs socket options/);
+    assert.match(pending[0]!, /^'transparent' on 'bind' \(refused at startup: Node.js cannot set IP_TRANSPARENT/);
+    assert.match(pending[1]!, /^'tfo' on 'bind' \(ignored with a warning at startup/);
   });
 
   it('a plain bind has nothing pending', () => {
