@@ -11,6 +11,7 @@
  */
 import type { ProxyConfig, RuleConfig } from '../config/model/proxy.js';
 import { compileCondition, type ConditionFn } from '../acl/evaluate.js';
+import { compileLogFormat as compileLf } from '../sample/log-format-eval.js';
 import { compileSample, evalFinal, type CompileEnv, type SampleFn } from '../sample/compile.js';
 import type { SampleContext } from '../sample/context.js';
 import type { LogFormat } from '../sample/log-format.js';
@@ -90,37 +91,16 @@ export function httpProxyOf(px: Frontend | Backend): HttpProxy {
 }
 
 /**
- * Compiles a log-format string into a string producer (text and %[expr]
- * nodes; %vars give "-"), its expressions with `env` (backend names, pattern
- * references).
+ * Compiles a log-format value of an HTTP action into a string producer with
+ * the shared evaluator (src/sample/log-format-eval.ts): `%[expr]`, the
+ * variables known before logging (`%ci %cp %fi %fp %f %ft %b %s %pid`...),
+ * flags (+Q, +E), a missing sample printing nothing as haproxy does in HTTP
+ * values; expressions compiled with `env` (backend names, pattern references).
  */
 export function compileLogFormat(f: LogFormat | undefined, fallback: string, env: CompileEnv = {}): (ctx: SampleContext) => string {
   if (f === undefined) return () => fallback;
-  const parts: Array<string | SampleFn> = [];
-  for (const n of f.nodes) {
-    if (n.kind === 'text') parts.push(n.text);
-    else if (n.kind === 'separator') parts.push(' ');
-    else if (n.kind === 'expr') {
-      const c = compileSample(n.expr, env);
-      parts.push(c.ok ? c.fn : () => undefined);
-    } else parts.push('-');
-  }
-  if (parts.every((p) => typeof p === 'string')) {
-    const text = parts.join('');
-    return () => text;
-  }
-  return (ctx) => {
-    let out = '';
-    for (const p of parts) {
-      if (typeof p === 'string') out += p;
-      else {
-        const s = evalFinal(p, ctx);
-        const v = s === undefined ? undefined : sampleToString(s);
-        out += v ?? '';
-      }
-    }
-    return out;
-  };
+  const c = compileLf(f, env, { http: true });
+  return c.ok ? c.fn : () => fallback;
 }
 
 function fmt(v: FormatValue | undefined, env: CompileEnv): (ctx: SampleContext) => string {

@@ -82,10 +82,13 @@ function compileNode(node: LogFormatNode, env: CompileEnv, http = false): Piece 
       const c = compileSample(node.expr, env);
       if (!c.ok) return { code: c.code, message: c.message };
       const fn = c.fn;
-      const o = node.options;
+      // log.c sess_build_logline(): with LOG_OPT_HTTP the sample goes through
+      // lf_encode_chunk(), which escapes (+E) but never quotes (+Q is ignored:
+      // `%{+Q}[req.hdr(host)]` in a header value prints the bare host, checked
+      // with haproxy 2.6), and a missing sample prints nothing.
+      const o = http && node.options.quote ? { ...node.options, quote: false } : node.options;
       return (ctx) => {
         const s = evalFinal(fn, ctx);
-        // log.c sess_build_logline(): with LOG_OPT_HTTP a missing sample prints nothing (lf_encode_chunk of an empty chunk).
         if (s === undefined && http) return '';
         return printText(s === undefined ? undefined : sampleToString(s), o);
       };
