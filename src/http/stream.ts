@@ -281,6 +281,24 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   }
 
   /**
+   * `tcp-request content switch-mode http` (src/tcp/switch-mode.ts): a mode
+   * tcp stream of this frontend already ran the layer-4 stage and hands over
+   * its client connection, the bytes it read and the addresses its rules set.
+   */
+  startUpgraded(first: Buffer | undefined, ended: boolean, src: Endpoint | undefined, dst: Endpoint | undefined): void {
+    this.runtime.streams.add(this);
+    const c = this.fe.counters;
+    c.cumConns++;
+    c.curConns++;
+    if (c.curConns > c.maxConns) c.maxConns = c.curConns;
+    this.cli.on('error', noop);
+    this.cli.on('close', this.onCliClose);
+    this.srcOverride = src;
+    this.dstOverride = dst;
+    this.attachClient(first, ended);
+  }
+
+  /**
    * Starts reading HTTP: `first` holds the bytes the layer-4 stage already
    * read (after a PROXY header, during inspection), `ended` whether the
    * client already shut its side.
@@ -410,6 +428,13 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     const be = this.hp.selectBackend(this);
     if (be === undefined) {
       errorReply(this, 503);
+      return;
+    }
+    if (be.config.mode !== 'http') {
+      // A mode tcp frontend upgraded by switch-mode (src/tcp/switch-mode.ts) chose a tcp backend:
+      // stream.c stream_set_backend() fails the stream (SF_ERR_INTERNAL), the client gets a bare close.
+      this.setTerm('I', 'R');
+      this.closeCli();
       return;
     }
     this.be = be;

@@ -99,7 +99,7 @@ export const bindOptions: readonly BindOption[] = [
   },
   flag('accept-proxy', (b) => void (b.acceptProxy = true)),
   {
-    name: 'backlog', skip: 1, pending: 'lands with listener tuning',
+    name: 'backlog', skip: 1,
     parse: (c) => {
       if (missing(c)) return `'backlog' : missing value`;
       const v = cAtoi(c.arg);
@@ -127,7 +127,7 @@ export const bindOptions: readonly BindOption[] = [
     },
   },
   {
-    name: 'maxconn', skip: 1, pending: 'lands with listener limits',
+    name: 'maxconn', skip: 1,
     parse: (c) => {
       if (missing(c)) return `'maxconn' : missing value`;
       const v = cAtoi(c.arg);
@@ -250,11 +250,12 @@ export const bindOptions: readonly BindOption[] = [
   },
   flag('tfo', () => undefined, IGNORED('TCP_FASTOPEN')),
   flag('transparent', () => undefined, REFUSED('IP_TRANSPARENT')),
-  flag('v4v6', (b) => void (b.v4v6 = true), 'lands with dual-stack listeners'),
-  flag('v6only', (b) => void (b.v6only = true), 'lands with dual-stack listeners'),
+  // src/net/listener.ts: `listen({ipv6Only})`; v4v6 is what Node does for `::` when net.ipv6.bindv6only is 0 (docs/bind-options.md).
+  flag('v4v6', (b) => void (b.v4v6 = true)),
+  flag('v6only', (b) => void (b.v6only = true)),
   // cfgparse-unix.c
   {
-    name: 'gid', skip: 1, pending: 'lands with unix socket ownership',
+    name: 'gid', skip: 1,
     parse: (c) => {
       if (missing(c)) return `'gid' : missing value`;
       c.bind.gid = cAtoi(c.arg);
@@ -262,16 +263,19 @@ export const bindOptions: readonly BindOption[] = [
     },
   },
   {
-    name: 'group', skip: 1, pending: 'lands with unix socket ownership',
+    name: 'group', skip: 1,
     parse: (c) => {
       if (missing(c)) return `'group' : missing group name`;
-      if (systemId('/etc/group', c.arg) === undefined) return `'group' : unknown group name '${c.arg}'`;
+      // cfgparse-unix.c bind_parse_group(): getgrnam() at parse time, the socket gets its gid.
+      const gid = systemId('/etc/group', c.arg);
+      if (gid === undefined) return `'group' : unknown group name '${c.arg}'`;
       c.bind.group = c.arg;
+      c.bind.gid = gid;
       return undefined;
     },
   },
   {
-    name: 'mode', skip: 1, pending: 'lands with unix socket ownership',
+    name: 'mode', skip: 1,
     parse: (c) => {
       // cfgparse-unix.c: strtol(arg, &endptr, 8) with a check on *endptr
       const r = cStrtol(c.arg, 8);
@@ -283,7 +287,7 @@ export const bindOptions: readonly BindOption[] = [
     },
   },
   {
-    name: 'uid', skip: 1, pending: 'lands with unix socket ownership',
+    name: 'uid', skip: 1,
     parse: (c) => {
       if (missing(c)) return `'uid' : missing value`;
       c.bind.uid = cAtoi(c.arg);
@@ -291,11 +295,14 @@ export const bindOptions: readonly BindOption[] = [
     },
   },
   {
-    name: 'user', skip: 1, pending: 'lands with unix socket ownership',
+    name: 'user', skip: 1,
     parse: (c) => {
       if (missing(c)) return `'user' : missing user name`;
-      if (systemId('/etc/passwd', c.arg) === undefined) return `'user' : unknown user name '${c.arg}'`;
+      // cfgparse-unix.c bind_parse_user(): getpwnam() at parse time, the socket gets its uid.
+      const uid = systemId('/etc/passwd', c.arg);
+      if (uid === undefined) return `'user' : unknown user name '${c.arg}'`;
       c.bind.user = c.arg;
+      c.bind.uid = uid;
       return undefined;
     },
   },

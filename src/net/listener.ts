@@ -17,6 +17,9 @@ import { dirname } from 'node:path';
 import type { BindConfig } from '../config/model/bind.js';
 import type { SocketAddress } from '../config/model/address.js';
 import { bindSocketIssues } from './socket-options.js';
+import { formatIPv6 } from './inet-ntop.js';
+import { parseIpv6 } from '../sample/sample.js';
+import { isTcpHandle, rawHandlesAvailable, type TcpHandle } from './raw-handle.js';
 
 /** One listening address: a single port of a bind line's address. */
 export interface ListenerSpec {
@@ -98,7 +101,7 @@ export function strerror(err: unknown): string {
 
 /** How haproxy prints an inet listening address: `0.0.0.0:80`, `:::80`, `::1:80`. */
 export function formatInetAddress(spec: ListenerSpec): string {
-  const host = listenHost(spec);
+  const host = printHost(spec);
   return `${host}:${spec.port}`;
 }
 
@@ -106,6 +109,14 @@ function listenHost(spec: ListenerSpec): string {
   const h = spec.address.host;
   if (h === '' || h === '*') return spec.address.family === 'ipv6' ? '::' : '0.0.0.0';
   return h;
+}
+
+/** The host as haproxy prints it (inet_ntop(): `::ffff:127.0.0.1` keeps its dotted IPv4 tail). */
+function printHost(spec: ListenerSpec): string {
+  const h = listenHost(spec);
+  if (spec.address.family !== 'ipv6') return h;
+  const b = parseIpv6(h);
+  return b === undefined ? h : formatIPv6(b, 0);
 }
 
 /** The error a missing parent directory of `path` gives, if any. */
@@ -156,14 +167,17 @@ export class AcceptGate {
 
 export type AcceptHandler = (socket: net.Socket, listener: Listener) => void;
 
+/** Takes an accepted connection as a bare TCP handle (src/net/raw-handle.ts, src/tcp/raw-stream.ts). */
+export type RawAcceptHandler = (handle: TcpHandle, listener: Listener) => void;
+
 /** One listening socket. */
 export class Listener {
   readonly spec: ListenerSpec;
   readonly own: ConnSlots;
   /** Slot levels this listener takes from, innermost first: bind, frontend, global. */
   readonly limits: ConnSlots[];
-  /** Accepted sockets waiting for a slot, not read yet. */
-  private held: net.Socket[] = [];
+  /** Accepted sockets (or bare handles) waiting for a slot, not read yet. */
+  private held: (net.Socket | TcpHandle)[] = [];
   private heldHead = 0;
   readonly backlog: number;
   server: net.Server | undefined;
@@ -171,6 +185,12 @@ export class Listener {
   accepted = 0;
   /** haproxy's luid: the bind's `id`, or its position among the frontend's listeners (set by the runtime). */
   luid = 0;
+  /**
+   * When set, TCP connections are accepted as bare handles and given to this
+   * handler instead of becoming `net.Socket`s (set by the runtime for
+   * frontends whose streams take the raw path, docs/tcp-data-path.md).
+   */
+  rawAccept: RawAcceptHandler | undefined;
   /** Options of the bind line Node cannot apply, reported as warnings once bound (src/net/socket-options.ts). */
   readonly warnings: readonly string[];
   private readonly fatal: string | undefined;
@@ -233,6 +253,7 @@ export class Listener {
         server.on('error', () => {
           /* accept errors (EMFILE...) must not take the process down */
         });
+        if (a.family === 'ipv4' || a.family === 'ipv6') this.hookAccept(server);
         try {
           if (tmpPath !== undefined) this.finishUnix(tmpPath);
         } catch (err) {
@@ -293,6 +314,42 @@ export class Listener {
     return `cannot bind socket (${strerror(err)}) for [${formatInetAddress(this.spec)}]`;
   }
 
+  /**
+   * Takes over the listening handle's accept callback (lib/net.js sets
+   * `handle.onconnection = onconnection` in setupListenHandle()) so that a
+   * frontend on the raw path gets the accepted handle itself, before Node
+   * builds a net.Socket around it; other connections go the usual way.
+   */
+  private hookAccept(server: net.Server): void {
+    if (!rawHandlesAvailable) return;
+    const h = (server as unknown as { _handle?: unknown })._handle;
+    if (!isTcpHandle(h) || typeof h.onconnection !== 'function') return;
+    const orig = h.onconnection as (this: unknown, err: number, client: unknown) => void;
+    const raw = this.handleRaw;
+    const self = this;
+    h.onconnection = function onconnection(this: unknown, err: number, client: unknown): void {
+      if (err === 0 && self.rawAccept !== undefined && isTcpHandle(client)) raw(client);
+      else orig.call(this, err, client);
+    };
+  }
+
+  private readonly handleRaw = (h: TcpHandle): void => {
+    if (!this.gate.open) {
+      h.close();
+      return;
+    }
+    if (this.heldCount() === 0 && this.hasRoom()) {
+      this.admit(h);
+      return;
+    }
+    if (this.heldCount() >= this.backlog) {
+      h.close();
+      return;
+    }
+    this.held.push(h);
+    this.gate.waiting.add(this);
+  };
+
   private readonly handleConnection = (socket: net.Socket): void => {
     if (!this.gate.open) {
       socket.destroy();
@@ -321,11 +378,12 @@ export class Listener {
     return this.held.length - this.heldHead;
   }
 
-  private admit(socket: net.Socket): void {
+  private admit(socket: net.Socket | TcpHandle): void {
     const l = this.limits;
     for (let i = 0; i < l.length; i++) l[i]!.current++;
     this.accepted++;
-    this.onAccept(socket, this);
+    if (socket instanceof net.Socket) this.onAccept(socket, this);
+    else this.rawAccept!(socket, this);
   }
 
   /** Gives back the slot of a finished connection and serves waiting sockets. */
@@ -342,7 +400,7 @@ export class Listener {
       this.held[this.heldHead] = undefined as unknown as net.Socket;
       this.heldHead++;
       if (s === undefined) continue;
-      if (s.destroyed) continue;
+      if (s instanceof net.Socket && s.destroyed) continue;
       this.admit(s);
     }
     if (this.heldCount() === 0) {
@@ -354,7 +412,11 @@ export class Listener {
 
   /** Stops listening (held sockets are closed). Resolves once the socket is closed. */
   close(): Promise<void> {
-    for (let i = this.heldHead; i < this.held.length; i++) this.held[i]?.destroy();
+    for (let i = this.heldHead; i < this.held.length; i++) {
+      const s = this.held[i];
+      if (s instanceof net.Socket) s.destroy();
+      else s?.close();
+    }
     this.held = [];
     this.heldHead = 0;
     this.gate.waiting.delete(this);

@@ -17,6 +17,8 @@ import { PendingQueue, Server, type ServerOwner } from '../server/server.js';
 import { createAlgorithm, type BalanceAlgorithm } from '../lb/registry.js';
 import { createServerChecks, type Check } from '../server/checks/registry.js';
 import { TcpStream } from '../tcp/stream.js';
+import { RawTcpStream, rawBackendOf } from '../tcp/raw-stream.js';
+import type { TcpHandle } from '../net/raw-handle.js';
 import { HttpStream } from '../http/stream.js';
 import type { SampleContext } from '../sample/context.js';
 import type { CompileEnv } from '../sample/compile.js';
@@ -29,7 +31,7 @@ import { PatternRefRegistry } from '../sample/pattern-refs.js';
 import { setRuleEnv } from './rule-helpers.js';
 
 /** A running stream of either mode (what the lifecycle counts and kills). */
-export type AnyStream = TcpStream | HttpStream;
+export type AnyStream = TcpStream | HttpStream | RawTcpStream;
 
 /** Where runtime messages go: stderr in haproxy's foreground format by default; logs later. */
 export interface Reporter {
@@ -148,6 +150,30 @@ export class Frontend {
     if (this.config.mode === 'http') new HttpStream(this.runtime, this, listener, socket).start();
     else new TcpStream(this.runtime, this, listener, socket).start();
   };
+
+  /**
+   * The backend of every stream when they take the raw path
+   * (src/tcp/raw-stream.ts); set by {@link enableRawPath}.
+   */
+  rawBackend: Backend | undefined;
+
+  /** Accept handler of the raw path: the connection is a bare TCP handle. */
+  readonly acceptRaw = (handle: TcpHandle, listener: Listener): void => {
+    const s = new RawTcpStream(this.runtime, this, listener, handle, this.rawBackend!);
+    if (this.tuning.keepAlive) s.cli.setKeepAlive(this.tuning.keepAliveIdle);
+    s.start();
+  };
+
+  /**
+   * Streams of a plain `mode tcp` frontend skip net.Socket when Node's
+   * handles are usable (docs/tcp-data-path.md); once per runtime, after the
+   * layer-4 rules are compiled.
+   */
+  enableRawPath(): void {
+    const be = rawBackendOf(this);
+    this.rawBackend = be;
+    for (const l of this.listeners) l.rawAccept = be === undefined ? undefined : this.acceptRaw;
+  }
 }
 
 /** The backend part of a backend or listen section; owner of its servers. */
@@ -479,6 +505,9 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
     if (entry.frontend !== undefined) entry.frontend.l4 = compileFrontendL4(entry.config, model, envOf(entry.config), report);
     if (entry.backend !== undefined) entry.backend.l4 = compileBackendL4(entry.config, entry.backend.servers, model, envOf(entry.config), report);
   }
+
+  // The raw data path needs the compiled layer-4 work of both sides (src/tcp/raw-stream.ts).
+  for (const fe of runtime.frontends) fe.enableRawPath();
 
   for (const entry of runtime.proxies) {
     const be = entry.backend;

@@ -283,7 +283,7 @@ export const sharedActions: Record<string, ActionSpec> = {
   'switch-mode': {
     name: 'switch-mode',
     final: true,
-    enforced: 'lands with the HTTP engine (tcp to http upgrades)',
+    enforced: 'lands with HTTP/2 (only HTTP/1 upgrades run)',
     parse(p) {
       const kw = `${p.words[0] ?? ''} ${p.actionWord}`;
       const mode = p.arg();
@@ -304,6 +304,16 @@ export const sharedActions: Record<string, ActionSpec> = {
     },
   },
 };
+
+/**
+ * Whether a `switch-mode` rule is one Switchyard performs: an HTTP/1 upgrade
+ * (no `proto`, or `proto h1`). `proto h2` needs an HTTP/2 engine.
+ */
+export function upgradeSupported(rule: { readonly data?: ParsedAction['data'] }): boolean {
+  const data = rule.data;
+  const proto = data?.kind === 'settings' ? data.values['proto'] : undefined;
+  return proto === undefined || proto === 'h1';
+}
 
 /**
  * tcp_rules.c tcp_parse_request_rule() built-ins: their messages carry the

@@ -19,7 +19,7 @@ import {
   RuleParser, actionSuggest, listedKeywords, parseConditionAt, printList, proxyTypeStr, type ListedKeyword,
 } from '../http/rule-parser.js';
 import { ruleList, warnConflicts, warnMisplaced, type MisplacedStep } from '../http/rule-keywords.js';
-import { sharedActions, tcpBuiltin, WAITS_TCP_RULES } from './rule-actions.js';
+import { sharedActions, tcpBuiltin, upgradeSupported, WAITS_TCP_RULES } from './rule-actions.js';
 
 export type TcpRuleSet = 'tcp-request connection' | 'tcp-request session' | 'tcp-request content' | 'tcp-response content';
 
@@ -131,6 +131,8 @@ export function buildTcpRule(ctx: LineContext, proxy: ProxyConfig, ruleset: TcpR
   // mode http: src/http/stream-l4.ts runs the request rule sets before HTTP; their
   // variables stay in the layer-4 context, and tcp-response rules do not run.
   else if (TCP_ENFORCED.has(name) && ruleset !== 'tcp-response content' && !name.startsWith('set-var') && name !== 'unset-var') enforced = true;
+  // src/tcp/switch-mode.ts hands a mode tcp stream to the HTTP/1 stream; a mode http one already is.
+  if (name === 'switch-mode' && upgradeSupported(parsed)) enforced = true;
 
   const argsEnd = p.pos;
   let cond: Condition | undefined;

@@ -27,6 +27,9 @@ import { castSample, type Sample } from '../sample/sample.js';
 import { conditionsAllow, detach, endpointFrom } from '../proxy/rule-helpers.js';
 import type { StreamContext } from '../proxy/stream-context.js';
 import { compileCaptureAction } from '../http/capture.js';
+import { upgradeSupported } from './rule-actions.js';
+// Registers req.proto_http (the predefined ACL HTTP), the guard of switch-mode rules.
+import './rule-proto-http.js';
 
 /** What a rule set decided. CONT only ever comes out of an action, never out of {@link evalTcpRules}. */
 export const CONT = 0;
@@ -36,10 +39,15 @@ export const REJECT = 2;
 export const DROP = 3;
 /** `tcp-response content close`: close the server connection, forward what was received. */
 export const CLOSE = 4;
+/**
+ * `tcp-request content switch-mode http [proto h1]`: accept, and hand the
+ * connection over to the HTTP stream (src/tcp/switch-mode.ts).
+ */
+export const UPGRADE = 5;
 /** A condition missed: wait for more data (or the inspect delay). */
 export const WAIT = -1;
 
-export type RuleOutcome = typeof CONT | typeof ACCEPT | typeof REJECT | typeof DROP | typeof CLOSE;
+export type RuleOutcome = typeof CONT | typeof ACCEPT | typeof REJECT | typeof DROP | typeof CLOSE | typeof UPGRADE;
 
 /** One compiled rule. */
 export interface TcpRule {
@@ -148,6 +156,11 @@ const expectProxy = (ctx: StreamContext): RuleOutcome => {
   return CONT;
 };
 
+/** `switch-mode http` with no proto or `proto h1` upgrades; another mux is not available (no HTTP/2 yet). */
+function switchModeAction(rule: RuleConfig): (ctx: StreamContext) => RuleOutcome {
+  return upgradeSupported(rule) ? () => UPGRADE : cont;
+}
+
 /** Builds the action closure of one rule, or a message when it cannot run. */
 function compileAction(rule: RuleConfig, env: CompileEnv): ((ctx: StreamContext) => RuleOutcome) | { code: string; message: string } {
   const exprAt = (i: number): SampleFn | { code: string; message: string } | undefined => {
@@ -165,6 +178,10 @@ function compileAction(rule: RuleConfig, env: CompileEnv): ((ctx: StreamContext)
       return () => DROP;
     case 'close':
       return () => CLOSE;
+    case 'switch-mode':
+      // tcp_act.c tcp_action_switch_stream_mode(): a final action; the rule
+      // keyword table keeps `proto h2` (an HTTP/2 upgrade) flagged as not enforced.
+      return switchModeAction(rule);
     case 'expect-proxy':
       return expectProxy;
     case 'set-var':
@@ -204,7 +221,7 @@ function compileAction(rule: RuleConfig, env: CompileEnv): ((ctx: StreamContext)
     }
     default:
       // track-sc*, sc-*, set-mark, set-tos, set-nice, set-log-level,
-      // switch-mode, use-service, do-resolve...: the parser already reported
+      // use-service, do-resolve...: the parser already reported
       // them as not enforced; they do not stop the rule set.
       return cont;
   }

@@ -40,7 +40,8 @@ import { embryonicLogLine, failure, headerEffects, PROXY_FC_ERR, receiveProxyHea
 import type { BackendL4, FrontendL4 } from './l4.js';
 import { rdpCookieFetch } from './l4.js';
 import { Inspection, PayloadBuffer } from './inspect.js';
-import { CLOSE, DROP, evalTcpRules, REJECT, WAIT } from './rules.js';
+import { CLOSE, DROP, evalTcpRules, REJECT, UPGRADE, WAIT } from './rules.js';
+import { upgradeToHttp } from './switch-mode.js';
 import { rdpPersistServer } from './rdp-persist.js';
 import { balanceSample } from '../lb/pick-sample.js';
 import type { SampleExpression } from '../sample/expression.js';
@@ -147,6 +148,11 @@ export class TcpStream implements Waiter, PickContext {
     const be = this.fe.selectBackend(this.ctx);
     if (be === undefined) {
       this.refuse('R');
+      return;
+    }
+    if (be.config.mode === 'http') {
+      // configuration.txt §4 "HTTP upgrades": a tcp frontend that selects an HTTP backend upgrades in place (src/tcp/switch-mode.ts).
+      this.upgrade();
       return;
     }
     this.be = be;
@@ -327,6 +333,10 @@ export class TcpStream implements Waiter, PickContext {
       this.cli.resetAndDestroy();
       return;
     }
+    if (v === UPGRADE && !this.inspectingBackend) {
+      this.upgrade();
+      return;
+    }
     this.state = 'init';
     this.disarm();
     if (this.inspectingBackend) {
@@ -335,6 +345,26 @@ export class TcpStream implements Waiter, PickContext {
     } else {
       this.route();
     }
+  }
+
+  /**
+   * `switch-mode http` (src/tcp/switch-mode.ts): this stream steps aside
+   * without closing anything and an HTTP stream continues the connection
+   * with the bytes read so far; the connection is counted once.
+   */
+  private upgrade(): void {
+    this.stopInspectListening();
+    this.cli.removeListener('error', this.onCliError);
+    this.cli.removeListener('close', this.onCliClose);
+    this.disarm();
+    this.syncClientEnd();
+    this.finished = true;
+    this.state = 'closed';
+    this.runtime.streams.delete(this);
+    this.fe.counters.cumConns--;
+    this.fe.counters.curConns--;
+    upgradeToHttp(this, this.reqPayload?.take() ?? [], this.cliReadDone, this.ctx);
+    this.reqPayload = undefined;
   }
 
   private stopInspectListening(): void {

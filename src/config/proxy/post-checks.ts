@@ -326,6 +326,9 @@ function missingTimeouts(r: Reporter): void {
 function httpOnlyInTcp(r: Reporter): void {
   const p = r.p;
   if (p.mode === 'http') return;
+  // cfgparse.c: not for a proxy with PR_O_HTTP_UPG, set by `tcp-request content switch-mode http` (its own or its defaults').
+  const upgrades = (l: readonly RuleConfig[] | undefined): boolean => l?.some((x) => x.action === 'switch-mode') === true;
+  if (upgrades(p.rules.tcpRequestContent) || upgrades(p.defaultsRules?.tcpRequestContent)) return;
   if (p.stats.place !== undefined || p.stats.enabled) r.warning('CFG_NEEDS_HTTP', `'stats' statement ignored for ${r.type} '${p.name}' as it requires HTTP mode.`, p.stats.place);
   const cookieCapture = p.captures.find((c) => c.kind === 'cookie');
   if (cookieCapture !== undefined) r.warning('CFG_NEEDS_HTTP', `'capture' statement ignored for ${r.type} '${p.name}' as it requires HTTP mode.`, cookieCapture.place);

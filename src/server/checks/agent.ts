@@ -92,7 +92,7 @@ export function parseAgentLine(line: string): AgentReply {
 
 /** Applies a parsed line to the server and returns the agent's status and info text. */
 export function applyAgentReply(r: AgentReply, target: AgentTarget): { status: CheckStatus; desc: string } {
-  // The health words set the main check's health while parsing, before anything else.
+  // The health words set the agent's own health (haproxy 2.6 leaves the main check's alone), before anything else.
   if (r.health !== undefined) target.setCheckHealth(r.healthStatus === 'L7OK');
   if (r.admin === 'drain') target.setDrain();
   else if (r.admin === 'maint') target.setMaint();

@@ -50,6 +50,8 @@ async function answering(port: number, answer: () => string, waitRequest: boolea
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
+  // Never what keeps the test process alive, even when a test fails before closing it.
+  server.unref();
   return () => new Promise<void>((resolve) => {
     for (const s of sockets) s.destroy();
     server.close(() => resolve());
