@@ -12,7 +12,12 @@
  * where the load generator and the origin compete with the proxy for cores.
  * Every role runs in its own process: origin, load generator, each proxy.
  *
- *   node dist/bench/tcp.js [--rounds 3] [--duration 2000] [--only bulk-1,conn] [--prof <dir>]
+ *   node dist/bench/tcp.js [--rounds 3] [--duration 2000] [--only bulk-1,conn] [--prof <dir>] [--ab]
+ *
+ * `--ab` runs a second Switchyard process with `SWITCHYARD_NET_SOCKET=1`
+ * (the `net.Socket` data path instead of the raw handles of
+ * docs/tcp-data-path.md) in the same interleaved rounds, as column
+ * `switchyard-net`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -245,17 +250,26 @@ async function main(): Promise<void> {
   const execArgv = profDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
   const sy: ChildProcess = fork(SELF, ['--role', 'switchyard', '--ports', JSON.stringify(ports)], { stdio: 'inherit', execArgv });
   await new Promise<void>((r) => sy.once('message', () => r()));
+  const ab = process.argv.includes('--ab');
+  const netPorts = { ...ports, bulkFront: ab ? await freePort() : 0, connFront: ab ? await freePort() : 0 };
+  const syNet: ChildProcess | undefined = ab
+    ? fork(SELF, ['--role', 'switchyard', '--ports', JSON.stringify(netPorts)], { stdio: 'inherit', env: { ...process.env, SWITCHYARD_NET_SOCKET: '1' } })
+    : undefined;
+  if (syNet !== undefined) await new Promise<void>((r) => syNet.once('message', () => r()));
+  type Who = 'haproxy' | 'switchyard' | 'switchyard-net';
+  const contenders: Who[] = ab ? ['haproxy', 'switchyard', 'switchyard-net'] : ['haproxy', 'switchyard'];
   await Promise.all([waitPort(ports.hBulk), waitPort(ports.hConn)]);
 
-  const results: Record<string, Record<'haproxy' | 'switchyard', Row[]>> = {};
+  const results: Record<string, Record<Who, Row[]>> = {};
   try {
     for (let round = 0; round < rounds; round++) {
       for (const sc of scenarios) {
         // Alternate who goes first to cancel ordering effects.
-        const order: Array<'haproxy' | 'switchyard'> = round % 2 === 0 ? ['haproxy', 'switchyard'] : ['switchyard', 'haproxy'];
+        const order = round % 2 === 0 ? contenders : [...contenders].reverse();
         for (const who of order) {
-          const pid = who === 'haproxy' ? haproxy.pid! : sy.pid!;
-          const port = sc === 'conn' ? (who === 'haproxy' ? ports.hConn : ports.connFront) : who === 'haproxy' ? ports.hBulk : ports.bulkFront;
+          const pid = who === 'haproxy' ? haproxy.pid! : who === 'switchyard' ? sy.pid! : syNet!.pid!;
+          const sp = who === 'switchyard-net' ? netPorts : ports;
+          const port = sc === 'conn' ? (who === 'haproxy' ? ports.hConn : sp.connFront) : who === 'haproxy' ? ports.hBulk : sp.bulkFront;
           const split0 = cpuSplit(pid);
           const r = await load(sc, port, duration);
           const split1 = cpuSplit(pid);
@@ -266,13 +280,14 @@ async function main(): Promise<void> {
           }
           const value = sc === 'conn' ? r.conns / r.elapsed : r.bytes / r.elapsed / 1e6;
           const perCpu = sc === 'conn' ? r.conns / Math.max(cpu, 0.01) : r.bytes / Math.max(cpu, 0.01) / 1e6;
-          ((results[sc] ??= { haproxy: [], switchyard: [] })[who]).push({ value, perCpu });
+          ((results[sc] ??= { haproxy: [], switchyard: [], 'switchyard-net': [] })[who]).push({ value, perCpu });
           if (r.errors > 0) process.stderr.write(`[bench] ${who} ${sc}: ${r.errors} errors\n`);
         }
       }
     }
   } finally {
     haproxy.kill('SIGKILL');
+    syNet?.kill('SIGKILL');
     if (profDir !== '') {
       // SIGTERM: the process stops itself, so V8 writes the profile.
       sy.kill('SIGTERM');
@@ -300,6 +315,20 @@ async function main(): Promise<void> {
     const hc = median(r.haproxy.map((x) => x.perCpu));
     const scpu = median(r.switchyard.map((x) => x.perCpu));
     lines.push(`| ${sc} (${unit(sc)}) | ${h.toFixed(0)} | ${s.toFixed(0)} | ${(s / h).toFixed(2)} | ${hc.toFixed(0)} | ${scpu.toFixed(0)} | ${(scpu / hc).toFixed(2)} |`);
+  }
+  if (ab) {
+    lines.push('', 'A/B: the same Switchyard with SWITCHYARD_NET_SOCKET=1 (net.Socket data path), same rounds', '');
+    lines.push('| scenario | switchyard-net | ratio | switchyard-net /CPU-s | ratio /CPU-s |');
+    lines.push('|---|---|---|---|---|');
+    for (const sc of scenarios) {
+      const r = results[sc];
+      if (r === undefined) continue;
+      const h = median(r.haproxy.map((x) => x.value));
+      const hc = median(r.haproxy.map((x) => x.perCpu));
+      const n = median(r['switchyard-net'].map((x) => x.value));
+      const nc = median(r['switchyard-net'].map((x) => x.perCpu));
+      lines.push(`| ${sc} (${unit(sc)}) | ${n.toFixed(0)} | ${(n / h).toFixed(2)} | ${nc.toFixed(0)} | ${(nc / hc).toFixed(2)} |`);
+    }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

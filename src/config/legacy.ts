@@ -231,8 +231,7 @@ function parseFilterDirective(d: LegacyDirective, ctx: LineContext, proxy: Proxy
   });
   const closest = t.closest !== undefined ? ` The closest modern rule is '${t.closest}'.` : ` HAProxy 2.1+ suggests ${d.modern === 'nothing' ? 'removing it' : `'${d.modern}'`}.`;
   warnTranslated(ctx, line, `Switchyard runs it with its 1.5 semantics (regex over whole header lines and the ${d.dir === 'request' ? 'request' : 'status'} line).${closest}`);
-  // src/http/legacy-rules.ts runs every verb but set-backend.
-  if (t.data.verb === 'set-backend') ctx.notEnforced(`'${d.name}' (lands with the HTTP engine)`);
+  // src/http/legacy-rules.ts runs every verb but set-backend, which src/http/legacy-set-backend.ts runs.
 }
 
 for (const d of LEGACY_DIRECTIVES) {

@@ -32,6 +32,7 @@ import { errorPageBytes } from './error-pages.js';
 import type { SettingsData } from './rule-model.js';
 import type { RuleOutcome } from './rules.js';
 import './http-fetches.js';
+import { proxiedAuth } from './http-misc.js';
 
 /** One user, groups resolved both ways (auth.c userlist_postinit()). */
 interface AuthUser {
@@ -169,6 +170,7 @@ function firstValueFetch(name: string): FetchFn {
 }
 
 const authorizationValue = firstValueFetch('authorization');
+const proxyAuthorizationValue = firstValueFetch('proxy-authorization');
 
 function strOf(s: ReturnType<FetchFn>): string | undefined {
   return s !== undefined && typeof s === 'object' && s.type === 'str' ? s.value : undefined;
@@ -176,7 +178,8 @@ function strOf(s: ReturnType<FetchFn>): string | undefined {
 
 /** The request's credentials (get_http_auth()); undefined without usable ones. */
 export function requestAuth(ctx: SampleContext): HttpAuthData | undefined {
-  const v = strOf(authorizationValue(ctx));
+  // option http-use-proxy-header: a proxied request authenticates with Proxy-Authorization (http-misc.ts).
+  const v = strOf((proxiedAuth(ctx) ? proxyAuthorizationValue : authorizationValue)(ctx));
   return v === undefined ? undefined : parseAuthorization(v);
 }
 
@@ -304,8 +307,10 @@ export function compileAuthAction(rule: RuleConfig): (s: SampleContext) => RuleO
   let realm = typeof given === 'string' ? given : undefined;
   return (s) => {
     realm ??= ownerName(rule, modelOf(s)) ?? s.backend?.name ?? s.frontend?.name ?? '';
-    const page = errorPageBytes(s, 401);
+    // http_ana.c http_reply_40x_unauthorized(): 407 + Proxy-Authenticate for a proxied request (http-misc.ts).
+    const proxied = proxiedAuth(s);
+    const page = errorPageBytes(s, proxied ? 407 : 401);
     if (page.length === 0) return { kind: 'reply', bytes: page, close: true };
-    return { kind: 'reply', bytes: replaceReplyHeader(page, 'WWW-Authenticate', `Basic realm="${realm}"`), close: false };
+    return { kind: 'reply', bytes: replaceReplyHeader(page, proxied ? 'Proxy-Authenticate' : 'WWW-Authenticate', `Basic realm="${realm}"`), close: false };
   };
 }

@@ -130,6 +130,8 @@ export interface H1ParserOptions {
   readonly maxhdr?: number;
   /** option accept-invalid-http-request (request parser) / accept-invalid-http-response (response parser). */
   readonly acceptInvalid?: boolean;
+  /** global `h1-accept-payload-with-any-method`: no 413 for HTTP/1.0 GET/HEAD/DELETE with a payload. */
+  readonly acceptPayloadAnyMethod?: boolean;
 }
 
 /** Where the parser reports what it found. One object per parser: no closure per message. */
@@ -194,7 +196,8 @@ export class H1Parser {
   error: H1Error | null = null;
 
   private readonly isResponse: boolean;
-  private readonly acceptInvalid: boolean;
+  private acceptInvalid: boolean;
+  private readonly acceptPayloadAnyMethod: boolean;
   private readonly bufsize: number;
   private readonly htxLimit: number;
   private readonly maxFields: number;
@@ -224,6 +227,7 @@ export class H1Parser {
   constructor(opts: H1ParserOptions, events: H1Events) {
     this.isResponse = opts.kind === 'response';
     this.acceptInvalid = opts.acceptInvalid ?? false;
+    this.acceptPayloadAnyMethod = opts.acceptPayloadAnyMethod ?? false;
     this.bufsize = opts.bufsize ?? 16384;
     // haproxy (cfgparse-global.c / haproxy.c): maxrewrite defaults to 1024, capped at bufsize / 2.
     const maxrewrite = Math.min(opts.maxrewrite ?? 1024, Math.floor(this.bufsize / 2));
@@ -233,6 +237,15 @@ export class H1Parser {
     this.events = events;
     this.head = new H1Head(this.isResponse, Math.min(Math.max(this.maxFields, 1), 101));
     this.trailers = new H1Head(this.isResponse, 8);
+  }
+
+  /**
+   * The relaxed mode, set again once the proxy that decides is known: a
+   * response parser follows the backend's `option accept-invalid-http-response`
+   * (src/http/http-misc.ts), chosen when the request is switched.
+   */
+  setAcceptInvalid(on: boolean): void {
+    this.acceptInvalid = on;
   }
 
   /** Tells a response parser about the request being answered (REQ_* flags, see `requestInfo`). */
@@ -909,7 +922,7 @@ export class H1Parser {
     if (!this.checkSize(h)) return -1;
     const hasBody = (h.flags & MSG_CHUNKED) !== 0 || ((h.flags & MSG_CLEN) !== 0 && h.contentLength > 0);
     // h1_htx.c: HTTP/1.0 GET/HEAD/DELETE with a payload are answered 413.
-    if (!(h.flags & MSG_VER_11) && hasBody && (h.method === METHOD_GET || h.method === METHOD_HEAD || h.method === METHOD_DELETE)) {
+    if (!(h.flags & MSG_VER_11) && hasBody && !this.acceptPayloadAnyMethod && (h.method === METHOD_GET || h.method === METHOD_HEAD || h.method === METHOD_DELETE)) {
       return this.fail('H1_HTTP10_PAYLOAD_FORBIDDEN', h.start);
     }
     if (h.flags & MSG_TE_OTHER) return this.fail('H1_UNSUPPORTED_TRANSFER_ENCODING', h.start);

@@ -361,8 +361,8 @@ export const httpActions: Record<string, ActionSpec> = {
   allow: { name: 'allow', final: true, enforced: true, parse: () => ({}) },
   deny: { name: 'deny', final: true, enforced: true, parse: parseDeny },
   tarpit: { name: 'tarpit', final: true, enforced: true, parse: parseDeny },
-  reject: { name: 'reject', final: true, enforced: WAITS_HTTP, parse: () => ({}) },
-  'disable-l7-retry': { name: 'disable-l7-retry', enforced: WAITS_HTTP, parse: () => ({}) },
+  reject: { name: 'reject', final: true, enforced: true, parse: () => ({}) },
+  'disable-l7-retry': { name: 'disable-l7-retry', enforced: true, parse: () => ({}) },
   'wait-for-handshake': { name: 'wait-for-handshake', enforced: 'lands with TLS', parse: () => ({}) },
   auth: {
     name: 'auth',
@@ -514,7 +514,8 @@ export const httpActions: Record<string, ActionSpec> = {
   },
   'wait-for-body': {
     name: 'wait-for-body',
-    enforced: WAITS_HTTP,
+    // http-request wait-for-body is enforced (rule-keywords.ts); the response body wait is not.
+    enforced: 'http-response side pending',
     parse(p) {
       const usage = 'expects time <time> [ at-least <bytes> ]';
       if (p.arg() === '') return p.fail(usage);

@@ -232,7 +232,8 @@ function registerHttpRuleSet(ruleset: HttpRuleSet): void {
       if (ruleset === 'http-request') warnMisplaced(ctx, proxy, ruleset, AFTER_HTTP_REQUEST);
       warnConflicts(ctx, built.warnings);
       list.push(built.rule);
-      const enforced = HTTP_ENFORCED.has(built.spec.name) ? true : built.spec.enforced;
+      // wait-for-body runs in http-request rules (stream.ts waitForBody()); its http-response side is pending.
+      const enforced = HTTP_ENFORCED.has(built.spec.name) || (ruleset === 'http-request' && built.spec.name === 'wait-for-body') ? true : built.spec.enforced;
       if (enforced !== true) ctx.notEnforced(`'${ruleset} ${built.spec.name}' (${enforced})`);
     },
   });

@@ -30,6 +30,8 @@ import { compileAuthAction } from './auth.js';
 import { compileCaptureAction } from './capture.js';
 import { compileMapAction } from './rule-map-actions.js';
 import { conditionsAllow, detach, endpointFrom, ruleEnvOf } from '../proxy/rule-helpers.js';
+import { REJECT } from './http-misc.js';
+import { compileLegacySetBackend, hasLegacySetBackend, legacyBackendName } from './legacy-set-backend.js';
 import './http-fetches.js';
 
 /**
@@ -56,19 +58,24 @@ export interface RuleSubject extends SampleContext {
   prioOffset?: number | undefined;
   /** set-log-level: the level of this transaction's log line ('silent': none). */
   logLevel?: string | undefined;
+  /** http-request disable-l7-retry (src/http/l7-retry.ts): no replay of this request. */
+  noL7Retry?: boolean;
 }
 
 /** A rule's verdict: continue (undefined), stop the rule set, or answer the client. */
 export type RuleOutcome =
   | { readonly kind: 'stop' }
   // tarpit: held for `timeout tarpit` before it is sent (stream-replies.ts).
-  | { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean; readonly tarpit?: boolean };
+  | { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean; readonly tarpit?: boolean }
+  // http-request wait-for-body: the walk pauses; the stream resumes it at rule `next` (stream-wait-body.ts).
+  | { readonly kind: 'wait-body'; readonly time: number; readonly atLeast: number; readonly next: number };
 
 type RuleFn = (s: RuleSubject) => RuleOutcome | undefined;
 
 /** The compiled layer-7 configuration of one proxy. */
 export interface HttpProxy {
-  request(s: RuleSubject): RuleOutcome | undefined;
+  /** Runs the http-request rules from rule `from` (a resumed wait-for-body), else from the first. */
+  request(s: RuleSubject, from?: number): RuleOutcome | undefined;
   response(s: RuleSubject): RuleOutcome | undefined;
   selectBackend(s: RuleSubject): Backend | undefined;
   readonly forwardFor: AddressHeader | undefined;
@@ -131,12 +138,15 @@ function compileHttpProxy(px: Frontend | Backend): HttpProxy {
   };
 }
 
-function runner(rules: RuleFn[]): (s: RuleSubject) => RuleOutcome | undefined {
+function runner(rules: RuleFn[]): (s: RuleSubject, from?: number) => RuleOutcome | undefined {
   if (rules.length === 0) return () => undefined;
-  return (s) => {
-    for (let i = 0; i < rules.length; i++) {
+  return (s, from = 0) => {
+    for (let i = from; i < rules.length; i++) {
       const o = rules[i]!(s);
-      if (o !== undefined) return o.kind === 'stop' ? undefined : o;
+      if (o === undefined) continue;
+      // wait-for-body: where to resume is this rule's position (only the runner knows it).
+      if (o.kind === 'wait-body') return { kind: 'wait-body', time: o.time, atLeast: o.atLeast, next: i + 1 };
+      return o.kind === 'stop' ? undefined : o;
     }
     return undefined;
   };
@@ -151,7 +161,13 @@ function compileSwitching(fe: Frontend, env: CompileEnv): (s: RuleSubject) => Ba
     const name = r.dynamic !== undefined ? compileLogFormat(r.dynamic, r.name, env) : undefined;
     return { c, name, backend: name === undefined ? rt.backends.get(r.name) : undefined };
   });
+  // reqsetbe / reqisetbe (legacy-set-backend.ts) switch before the use_backend rules.
+  const legacy = hasLegacySetBackend(p);
   return (s) => {
+    if (legacy) {
+      const b = rt.backends.get(legacyBackendName(s) ?? '');
+      if (b !== undefined) return b;
+    }
     for (const r of rules) {
       if (r.c !== undefined && r.c(s) !== 'true') continue;
       if (r.name !== undefined) return rt.backends.get(r.name(s)) ?? fe.defaultBackend;
@@ -217,6 +233,21 @@ function compileAction(r: RuleConfig, response: boolean, env: CompileEnv): RuleF
   switch (r.action) {
     case 'allow':
       return () => STOP;
+    // http-request reject, disable-l7-retry (http-misc.ts, l7-retry.ts).
+    case 'reject':
+      return () => REJECT;
+    case 'wait-for-body': {
+      // http_act.c http_action_wait_for_body(): request side only here (the response side is not enforced).
+      if (response) return undefined;
+      const v = (d as { readonly values?: { readonly time?: number; readonly bytes?: number } } | undefined)?.values;
+      const wait: RuleOutcome = { kind: 'wait-body', time: v?.time ?? 0, atLeast: v?.bytes ?? 0, next: -1 };
+      return () => wait;
+    }
+    case 'disable-l7-retry':
+      return (s) => {
+        s.noL7Retry = true;
+        return undefined;
+      };
     case 'add-header':
     case 'set-header': {
       const h = d as HeaderData;
@@ -415,6 +446,7 @@ function compileAction(r: RuleConfig, response: boolean, env: CompileEnv): RuleF
       return compileMapAction(r, env);
     default:
       if (r.action.startsWith('set-var')) return compileSetVar(d as VariableData, r, env);
+      if (d !== undefined && d.kind === 'legacy-line' && d.verb === 'set-backend') return response ? undefined : compileLegacySetBackend(d);
       if (d !== undefined && d.kind === 'legacy-line') return compileLegacyAction(d, response);
       return undefined;
   }

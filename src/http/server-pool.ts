@@ -124,7 +124,7 @@ export function releaseIdle(server: Server, sock: net.Socket): void {
   p.list.push(sock as MetaSocket);
   p.idle++;
   // A paused socket would not report the server's close.
-  sock.resume();
+  if (sock.isPaused()) sock.resume();
   if (p.purgeTimer === undefined) p.purgeTimer = setTimeout(purge, delay, server, p).unref();
 }
 

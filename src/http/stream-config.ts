@@ -17,6 +17,12 @@ export interface FrontendConnConfig {
   readonly bufferRequest: boolean;
   /** `option h1-case-adjust-bogus-client`: header names sent to the client get the global h1-case-adjust case. */
   readonly caseAdjustClient: boolean;
+  /** `unique-id-header` with a `unique-id-format`: the header goes to the server (unique-id.ts). */
+  readonly uniqueIdHeader: boolean;
+  /** `capture request|response header` or `declare capture` on the frontend (capture.ts). */
+  readonly captures: boolean;
+  /** `monitor-uri` (monitor.ts). */
+  readonly monitor: boolean;
 }
 
 /** What a backend (or the backend side of a listen section) decides. */
@@ -43,6 +49,11 @@ export interface BackendConnConfig {
 const feCache = new WeakMap<Frontend, FrontendConnConfig>();
 const beCache = new WeakMap<Backend, BackendConnConfig>();
 
+/** capture.ts layoutOf(): a frontend has capture slots only with `captures` set. */
+function hasCaptures(p: ProxyConfig): boolean {
+  return p.captures !== undefined;
+}
+
 function opt(p: ProxyConfig, name: string): boolean {
   return p.options.get(name) === true;
 }
@@ -56,6 +67,9 @@ export function feConnConfig(fe: Frontend): FrontendConnConfig {
       ignoreProbes: opt(p, 'http-ignore-probes'),
       bufferRequest: opt(p, 'http-buffer-request'),
       caseAdjustClient: opt(p, 'h1-case-adjust-bogus-client'),
+      uniqueIdHeader: p.uniqueIdHeader !== undefined && p.uniqueIdFormat !== undefined,
+      captures: hasCaptures(p),
+      monitor: p.monitorUri !== undefined,
     };
     feCache.set(fe, c);
   }

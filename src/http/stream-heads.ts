@@ -20,12 +20,21 @@ export function buildReqHead(s: HttpStream, head: H1Head, bhp: HttpProxy): Buffe
   const canon = s.reqCanon;
   const has = canon === undefined ? undefined : (n: string): boolean => canon.headers.some(([k]) => k.toLowerCase() === n);
   // http_ana.c http_process_request(): `unique-id-header` comes before X-Forwarded-For (unique-id.ts).
-  const uid = uniqueIdHeader(s);
-  if (uid !== undefined) add.push(uid);
-  const xff = addressHeaderFor(s.hp.forwardFor ?? bhp.forwardFor, s.src?.address, head, has);
-  if (xff !== undefined) add.push(xff);
-  const xot = addressHeaderFor(s.hp.originalTo ?? bhp.originalTo, s.dst?.address, head, has);
-  if (xot !== undefined) add.push(xot);
+  if (feConnConfig(s.fe).uniqueIdHeader) {
+    const uid = uniqueIdHeader(s);
+    if (uid !== undefined) add.push(uid);
+  }
+  // The addresses are looked up only when a header wants them (getpeername is a system call).
+  const ff = s.hp.forwardFor ?? bhp.forwardFor;
+  if (ff !== undefined) {
+    const xff = addressHeaderFor(ff, s.src?.address, head, has);
+    if (xff !== undefined) add.push(xff);
+  }
+  const ot = s.hp.originalTo ?? bhp.originalTo;
+  if (ot !== undefined) {
+    const xot = addressHeaderFor(ot, s.dst?.address, head, has);
+    if (xot !== undefined) add.push(xot);
+  }
   // mux_h1.c h1_update_req_conn_value(): HTTP/1.0 keep-alive is explicit, HTTP/1.1 close is.
   // configuration.txt §4.2 "option http-pretend-keepalive": the server is
   // not told about the close (haproxy 2.6 then sends no connection header to

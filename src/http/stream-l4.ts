@@ -12,37 +12,103 @@
  * from a PROXY header, or set by `set-src`/`set-dst` actions, become the
  * HTTP stream's `src`/`dst` (fetches, `option forwardfor`, `balance source`).
  *
- * Only frontends with rules or an accept-proxy listener go through here;
- * the others start reading HTTP at once (no context, no timer).
- * Content rules run once per client connection, before its first request
- * (haproxy 2.6 runs them for each stream, i.e. each request; rules that only
- * look at addresses give the same verdicts).
+ * Only frontends with connection or session rules or an accept-proxy
+ * listener go through here; the others start reading HTTP at once (no
+ * context, no timer).
+ *
+ * `tcp-request content` rules run for each request, once its head is parsed
+ * ({@link runHttpContentRules}): configuration.txt §4.2 "tcp-request
+ * content": "In case of HTTP keep-alive with the client, all tcp-request
+ * content rules are evaluated again", and "in an HTTP frontend ... HTTP
+ * contents will always be immediately present when the rule is evaluated"
+ * (haproxy's H1 mux parses the request before the stream exists). Checked
+ * with haproxy 2.6: a counter in `sess.` grows per request, a `txn.`
+ * variable set by a content rule and the `sess.` ones set by connection and
+ * session rules are seen by `http-request` rules, `path` is available, and a
+ * content `reject` closes the connection without a response.
  */
 import { connectionLog } from '../tcp/conn-log.js';
-import { Inspection, PayloadBuffer } from '../tcp/inspect.js';
+import { PayloadBuffer } from '../tcp/inspect.js';
 import type { FrontendL4 } from '../tcp/l4.js';
-import { DROP, evalTcpRules, REJECT, WAIT } from '../tcp/rules.js';
+import { DROP, evalTcpRules, REJECT } from '../tcp/rules.js';
 import { embryonicLogLine, failure, headerEffects, PROXY_FC_ERR, receiveProxyHeader, type ReceivedProxyHeader } from '../net/proxy-header.js';
 import { StreamContext } from '../proxy/stream-context.js';
+import type { VarScope, VarStore } from '../sample/context.js';
+import type { HttpMessageSlot } from './http-fetches.js';
 import type { HttpStream } from './stream.js';
 
 /** Whether the frontend's layer-4 work applies to a connection of `s` (else the stream reads HTTP at once). */
 export function needsL4(s: HttpStream, l4: FrontendL4 | undefined): l4 is FrontendL4 {
   if (l4 === undefined) return false;
-  return l4.connection.length + l4.session.length + l4.content.length > 0 || s.listener.spec.bind.acceptProxy === true;
+  return l4.connection.length + l4.session.length > 0 || s.listener.spec.bind.acceptProxy === true;
+}
+
+/**
+ * The layer-4 rules' view of an HTTP client connection: the addresses and
+ * flags of a {@link StreamContext}, the HTTP stream's variables (so `sess.`
+ * and `txn.` values set by tcp-request rules are the ones the HTTP rules
+ * read, vars.c: one session, one stream per request) and, once a request
+ * head is parsed, its HTTP message for the fetches (`path`, `req.hdr`...).
+ */
+export class HttpL4Context extends StreamContext {
+  constructor(private readonly hs: HttpStream) {
+    super(hs);
+  }
+
+  override vars(scope: VarScope): VarStore | undefined {
+    return this.hs.vars(scope);
+  }
+
+  get http(): HttpMessageSlot | undefined {
+    return this.hs.reqHead === undefined ? undefined : this.hs;
+  }
+}
+
+/** The stream's layer-4 context, created on first use and kept for the connection. */
+function contextOf(s: HttpStream): HttpL4Context {
+  return (s.l4ctx ??= new HttpL4Context(s));
+}
+
+/** Outcome of {@link runHttpContentRules}: go on with the request. */
+export const CONTENT_CONTINUE = 0;
+/** The connection was rejected or dropped (closed by the rules). */
+export const CONTENT_STOPPED = 1;
+
+/**
+ * Runs the frontend's `tcp-request content` rules for the request whose
+ * head was just parsed (tcp_rules.c tcp_inspect_request(), analyser
+ * AN_REQ_INSPECT_FE, before http_wait_for_request()). The contents are all
+ * there, so the rules are evaluated finally: nothing waits for the inspect
+ * delay. `reject` closes the connection without a response (a FIN),
+ * `silent-drop` resets it, as haproxy does.
+ */
+export function runHttpContentRules(s: HttpStream, l4: FrontendL4): number {
+  const ctx = contextOf(s);
+  // An http-request set-src/set-dst of an earlier request stays for the connection.
+  if (s.srcOverride !== undefined && ctx.src !== s.srcOverride) ctx.setSrc(s.srcOverride);
+  if (s.dstOverride !== undefined && ctx.dst !== s.dstOverride) ctx.setDst(s.dstOverride);
+  const v = evalTcpRules(l4.content, ctx);
+  if (ctx.src !== ctx.fcSrc) s.srcOverride = ctx.src;
+  if (ctx.dstChanged) s.dstOverride = ctx.dst;
+  if (v === REJECT || v === DROP) {
+    s.setTerm('P', 'R');
+    if (v === DROP) s.cli.resetAndDestroy();
+    else s.closeCli();
+    return CONTENT_STOPPED;
+  }
+  return CONTENT_CONTINUE;
 }
 
 /** One connection's pass through the layer-4 stage; calls `s.attachClient(first)` when it accepts. */
 class HttpL4 {
-  private readonly ctx: StreamContext;
+  private readonly ctx: HttpL4Context;
   private readonly payload = new PayloadBuffer();
-  private inspection: Inspection | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ended = false;
   private readonly acceptDate = Date.now();
 
   constructor(private readonly s: HttpStream, private readonly l4: FrontendL4) {
-    this.ctx = new StreamContext(s);
+    this.ctx = contextOf(s);
   }
 
   start(): void {
@@ -135,67 +201,9 @@ class HttpL4 {
         return;
       }
     }
-    if (l4.content.length > 0) {
-      this.inspection = new Inspection(l4.content, l4.inspectDelay, this.payload, false);
-      if (!this.s.cli.readableEnded) {
-        this.s.cli.on('data', this.onInspectData);
-        this.s.cli.on('end', this.onInspectEnd);
-      } else this.ended = true;
-      this.step();
-      return;
-    }
+    // Content rules run per request, on the parsed head (runHttpContentRules).
     this.accept();
   }
-
-  private step(): void {
-    const insp = this.inspection!;
-    const v = insp.evaluate(this.ctx, performance.now(), this.ended);
-    if (v === WAIT) {
-      if (!this.ended && !insp.payload.full) this.s.cli.resume();
-      const t = this.s.fe.timeouts.client;
-      let wait = insp.deadline >= 0 ? insp.deadline - performance.now() : Infinity;
-      if (t !== undefined) wait = Math.min(wait, t);
-      this.arm(wait === Infinity ? undefined : wait, this.onInspectTimer);
-      return;
-    }
-    this.inspection = undefined;
-    this.disarm();
-    this.s.cli.removeListener('data', this.onInspectData);
-    this.s.cli.removeListener('end', this.onInspectEnd);
-    if (v === REJECT) {
-      // tcp_rules.c "reject": a FIN, PR flags.
-      this.reject(false);
-      return;
-    }
-    if (v === DROP) {
-      this.reject(true);
-      return;
-    }
-    this.accept();
-  }
-
-  private readonly onInspectData = (chunk: Buffer): void => {
-    this.payload.push(chunk);
-    if (this.inspection !== undefined) this.step();
-  };
-
-  private readonly onInspectEnd = (): void => {
-    this.ended = true;
-    if (this.inspection !== undefined) this.step();
-  };
-
-  private readonly onInspectTimer = (): void => {
-    this.timer = undefined;
-    const insp = this.inspection;
-    if (insp === undefined) return;
-    if (insp.deadline >= 0 && performance.now() + 1 >= insp.deadline) {
-      this.step();
-      return;
-    }
-    // `timeout client` while waiting for the first bytes.
-    this.s.setTerm('c', 'R');
-    this.s.cli.destroy();
-  };
 
   /**
    * A rejected connection: a reset for connection rules and silent-drop

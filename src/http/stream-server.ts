@@ -17,8 +17,10 @@ import type { HttpStream } from './stream.js';
 import { errorReply, responseError } from './stream-replies.js';
 import { CONNECT, FORWARD, TUNNEL } from './stream-state.js';
 import { armFin, armIn } from './stream-timers.js';
+import { directReadOption, type DirectReadHandler } from './stream-read.js';
 import { retryDecision } from '../proxy/retry-policy.js';
 import { persistRetry, persistTarget } from './cookie-persistence.js';
+import { connRetryAllowed, retryOnClose } from './l7-retry.js';
 
 /** backend.c assign_server(): pick, queue when full, 503 when none. */
 export function assignServer(s: HttpStream): void {
@@ -146,7 +148,9 @@ export function connectServer(s: HttpStream): void {
   const be = s.be!;
   s.reused = false;
   s.srvConnected = false;
-  const sock = openConnection(be.connectOptionsFor(s.server!, s));
+  const opts = be.connectOptionsFor(s.server!, s);
+  // Reads straight from libuv (stream-read.ts); the options object is shared per server, so a copy.
+  const sock = openConnection(SRV_ONREAD === undefined ? opts : { ...opts, onread: SRV_ONREAD });
   attachSrv(s, sock);
   sock.once('connect', s.onSrvConnect);
   armIn(s, be.timeouts.connect);
@@ -188,6 +192,9 @@ function ownerClose(this: OwnedSocket): void {
   else idleEvent(this);
 }
 
+/** Direct reads of server sockets go to the same owner dispatch as 'data' events. */
+const SRV_ONREAD = directReadOption(ownerData as DirectReadHandler);
+
 /** Makes `sock` the stream's server connection (its handlers are bound on first use only). */
 export function attachSrv(s: HttpStream, sock: net.Socket): void {
   s.srv = sock;
@@ -195,7 +202,7 @@ export function attachSrv(s: HttpStream, sock: net.Socket): void {
   s.srvFull = false;
   const o = sock as OwnedSocket;
   if (!(OWNER in o)) {
-    sock.on('data', ownerData);
+    if (SRV_ONREAD === undefined) sock.on('data', ownerData);
     sock.on('end', ownerEnd);
     sock.on('drain', ownerDrain);
     sock.on('error', ownerError);
@@ -230,6 +237,8 @@ export function onServerEnd(s: HttpStream): void {
   }
   s.srvKeep = false;
   if (s.phase === FORWARD && !s.resDone) {
+    // retry-on empty-response / junk-response (l7-retry.ts).
+    if (s.l7 !== undefined && retryOnClose(s)) return;
     if (!s.resStarted) s.server?.observe(Observed.HTTP_BROKEN_PIPE);
     responseError(s, 502);
   }
@@ -257,6 +266,7 @@ export function onServerClose(s: HttpStream): void {
       s.resParser.finish();
       return;
     }
+    if (s.l7 !== undefined && retryOnClose(s)) return;
     if (!s.resStarted) s.server?.observe(Observed.HTTP_BROKEN_PIPE);
     responseError(s, 502);
   }
@@ -272,7 +282,8 @@ export function connectFailed(s: HttpStream): void {
   const be = s.be!;
   const server = s.server;
   server?.observe(Observed.L4_ERR);
-  if (s.retries >= be.retries || server === undefined) {
+  // retry-on without conn-failure: no connect retries either (l7-retry.ts).
+  if (s.retries >= be.retries || server === undefined || !connRetryAllowed(be)) {
     be.counters.connectFailures++;
     if (server !== undefined) server.counters.connectFailures++;
     s.setTerm('S', 'C');

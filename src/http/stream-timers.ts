@@ -9,6 +9,7 @@ import { feConnConfig } from './stream-config.js';
 import { errorReply, rawErrorReply, timeoutReply } from './stream-replies.js';
 import { Observed } from '../server/server.js';
 import { connectFailed } from './stream-server.js';
+import { RE_TIMEOUT, retryOnFailure } from './l7-retry.js';
 import { clock, CONNECT, FORWARD, TUNNEL, WAIT_REQ } from './stream-state.js';
 
 /** No deadline (the armed timer, if any, re-arms itself when it fires early). */
@@ -127,6 +128,8 @@ export function timerFired(s: HttpStream): void {
       }
       const waitingRes = s.phase === FORWARD && !s.resDone;
       if (ts !== undefined && (waitingRes || s.phase === TUNNEL) && now + 1 >= s.srvLast + ts) {
+        // retry-on response-timeout (l7-retry.ts).
+        if (waitingRes && s.l7 !== undefined && retryOnFailure(s, RE_TIMEOUT)) return;
         s.setTerm('s', s.resStarted ? 'D' : 'H');
         // http_ana.c: `observe layer7` counts a server timeout before the response.
         if (s.phase === FORWARD && !s.resStarted) s.server?.observe(Observed.HTTP_READ_TIMEOUT);

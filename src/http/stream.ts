@@ -53,12 +53,15 @@ import { assignServer, detachSrv, dropOwnConn, grantServer, keepServerConn, onSe
 import { CLOSING, clock, CONNECT, connMode, DONE, FORWARD, MODE_CLO, MODE_KAL, TUNNEL, WAIT_REQ } from './stream-state.js';
 import { armFin, armForward, armIn, armWait, resetTimer, timerFired } from './stream-timers.js';
 import { beConnConfig, feConnConfig } from './stream-config.js';
-import { needsL4, startHttpL4 } from './stream-l4.js';
+import { CONTENT_CONTINUE, needsL4, runHttpContentRules, startHttpL4, type HttpL4Context } from './stream-l4.js';
+import { readDirect, type DirectReadHandler } from './stream-read.js';
 import { rawErrorMessage } from './default-errors.js';
 import './http-fetches.js';
 import './stream-body.js';
 import { captureRequestHeaders, captureResponseHeaders } from './capture.js';
 import { monitorIntercept } from './monitor.js';
+import { acceptPayloadAnyMethod, checkcacheBlocks, proxyMisc, restrictRequest, type ProxyMisc } from './http-misc.js';
+import { attemptHead, attemptPlan, beginRequest, capture, firstSendDone, replayParts, retryOnFailure, retryOnStatus, RE_JUNK, type L7Replay } from './l7-retry.js';
 import './auth.js';
 import './unique-id.js';
 
@@ -129,6 +132,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   txCount = 0;
 
   readonly hp: HttpProxy;
+  /** The frontend's http-misc.ts settings. */
+  private readonly feMisc: ProxyMisc;
   private readonly reqParser: H1Parser;
   readonly resParser: H1Parser;
   private readonly vars_ = new StreamVars();
@@ -155,7 +160,12 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   resCanon: CanonicalHead | undefined;
   reqTrailers: Buffer | undefined;
   resTrailers: Buffer | undefined;
-  private pendingHead: Buffer | undefined;
+  /** The request head to send on the next connection attempt (l7-retry.ts sets it again for a replay). */
+  pendingHead: Buffer | undefined;
+  /** L7 retries and http-send-name-header (src/http/l7-retry.ts): the backend's plan, the replay copy, the rule's opt-out. */
+  attemptPlan = 0;
+  l7: L7Replay | undefined = undefined;
+  noL7Retry = false;
   reqChunkedOut = false;
   private resChunkedOut = false;
   reqDone = false;
@@ -178,6 +188,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   /** `ownConn` is private to this client connection (`http-reuse never`), not in the server's pool. */
   ownPrivate = false;
   upgrade = false;
+  /** The layer-4 rules' context (stream-l4.ts), created when the frontend has tcp-request rules. */
+  l4ctx: HttpL4Context | undefined = undefined;
   /** Set by http-request rules (src/http/rules.ts RuleSubject): set-src/set-dst last for the connection. */
   srcOverride: Endpoint | undefined = undefined;
   dstOverride: Endpoint | undefined = undefined;
@@ -194,9 +206,10 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.listener = listener;
     this.cli = cli;
     this.hp = httpProxyOf(fe);
+    this.feMisc = proxyMisc(fe);
     const g = runtime.model.global;
     const opts = { bufsize: tuneNum(g.tune, 'tune.bufsize'), maxrewrite: tuneNum(g.tune, 'tune.maxrewrite'), maxhdr: tuneNum(g.tune, 'tune.http.maxhdr') };
-    this.reqParser = new H1Parser({ kind: 'request', ...clean(opts), acceptInvalid: fe.config.options.get('accept-invalid-http-request') === true }, new ReqEvents(this));
+    this.reqParser = new H1Parser({ kind: 'request', ...clean(opts), acceptInvalid: fe.config.options.get('accept-invalid-http-request') === true, acceptPayloadAnyMethod: acceptPayloadAnyMethod(g) }, new ReqEvents(this));
     this.resParser = new H1Parser({ kind: 'response', ...clean(opts) }, new ResEvents(this));
     this.cliLast = clock();
     this.waitStart = this.cliLast;
@@ -305,7 +318,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
    */
   attachClient(first: Buffer | undefined, ended: boolean): void {
     const cli = this.cli;
-    cli.on('data', this.onCliData);
+    // Reads straight from libuv when the socket allows it (stream-read.ts).
+    if (!readDirect(cli, this.onCliRead)) cli.on('data', this.onCliData);
     cli.on('end', this.onCliEnd);
     cli.on('drain', this.onCliDrain);
     cli.resume();
@@ -317,6 +331,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   }
 
   // ---- client side -------------------------------------------------------
+
+  private readonly onCliRead: DirectReadHandler = (chunk) => this.onCliData(chunk);
 
   private readonly onCliData = (chunk: Buffer): void => {
     this.bytesIn += chunk.length;
@@ -347,6 +363,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     } finally {
       this.pumping = false;
     }
+    // What was received is parsed: a replay copy is kept only for a complete request (l7-retry.ts).
+    if (this.l7 !== undefined) firstSendDone(this);
   }
   private pumping = false;
 
@@ -390,6 +408,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.resDone = false;
     this.resStarted = false;
     this.retries = 0;
+    this.noL7Retry = false;
     this.curServerTimeout = this.curTunnelTimeout = this.prioClass = this.prioOffset = undefined;
     this.logLevel = undefined;
     this.avoid = undefined;
@@ -403,17 +422,25 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.bodyParts.length = 0;
     this.bodyLen = 0;
     this.bodyBytes = undefined;
+    // tcp_rules.c: the frontend's `tcp-request content` rules run for each request, first (stream-l4.ts).
+    const l4 = this.fe.l4;
+    if (l4 !== undefined && l4.content.length > 0 && runHttpContentRules(this, l4) !== CONTENT_CONTINUE) return;
     // http_ana.c http_wait_for_request(): header captures, then monitor-uri, before any rule (capture.ts, monitor.ts).
-    captureRequestHeaders(this);
-    const mon = monitorIntercept(this);
-    if (mon !== undefined && answer(this, mon)) return;
+    // Decided once per frontend (stream-config.ts): nothing to call when not configured.
+    const fc = feConnConfig(this.fe);
+    if (fc.captures) captureRequestHeaders(this);
+    if (fc.monitor) {
+      const mon = monitorIntercept(this);
+      if (mon !== undefined && answer(this, mon)) return;
+    }
     // configuration.txt §4.2 "option http-buffer-request": the body, up to a
     // buffer's worth, is read before the rules run (`req.body*` fetches see
     // it, stream-body.ts); `timeout http-request` bounds the wait, then 408.
     this.bodyStage = 0;
-    if (feConnConfig(this.fe).bufferRequest && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
+    if (fc.bufferRequest && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
       this.bodyStage = 2;
       this.bodyWait = true;
+      this.bodyWaitMax = this.bodyLimit;
       armIn(this, this.fe.timeouts.httpRequest ?? this.fe.timeouts.client);
       return;
     }
@@ -421,10 +448,17 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   }
 
   /** The request head (and the buffered body, if any) is here: rules, backend, server. */
-  processRequest(head: H1Head): void {
+  processRequest(head: H1Head, from = 0): void {
     // http-request rules of the frontend, switching, then the backend's (http_ana.c).
-    const out = this.hp.request(this);
+    const out = this.hp.request(this, from);
+    if (out !== undefined && out.kind === 'wait-body') {
+      // http-request wait-for-body: resumed at the next rule once the body is here (endBodyWait).
+      if (!this.waitForBody(out.time, out.atLeast, out.next, false)) this.processRequest(head, out.next);
+      return;
+    }
     if (out !== undefined && answer(this, out)) return;
+    // option http-restrict-req-hdr-names, after the proxy's rules (http-misc.ts).
+    if (this.feMisc.restrictHdrNames !== 0 && restrictRequest(this, this.feMisc.restrictHdrNames)) return;
     const be = this.hp.selectBackend(this);
     if (be === undefined) {
       errorReply(this, 503);
@@ -442,9 +476,10 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     be.counters.curConns++;
     if (be.counters.curConns > be.counters.maxConns) be.counters.maxConns = be.counters.curConns;
     // `option http-buffer-request` set on the backend only: the wait comes after switching.
-    if (this.bodyStage === 0 && beConnConfig(be).bufferRequest && !this.reqDone && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
+    if ((this.bodyStage === 0 || this.bodyStage === 3) && beConnConfig(be).bufferRequest && !this.reqDone && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
       this.bodyStage = 1;
       this.bodyWait = true;
+      this.bodyWaitMax = this.bodyLimit;
       armIn(this, this.fe.timeouts.httpRequest ?? this.fe.timeouts.client);
       return;
     }
@@ -452,13 +487,23 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   }
 
   /** The backend is chosen: its http-request rules, the connection mode, persistence, the server. */
-  private processBackend(head: H1Head, be: Backend): void {
+  private processBackend(head: H1Head, be: Backend, from = 0): void {
     const bhp = httpProxyOf(be);
     // A listen section is both: its rules run once.
+    const misc = proxyMisc(be);
     if (be.config !== this.fe.config) {
-      const out = bhp.request(this);
+      const out = bhp.request(this, from);
+      if (out !== undefined && out.kind === 'wait-body') {
+        if (!this.waitForBody(out.time, out.atLeast, out.next, true)) this.processBackend(head, be, out.next);
+        return;
+      }
       if (out !== undefined && answer(this, out)) return;
+      if (misc.restrictHdrNames !== 0 && restrictRequest(this, misc.restrictHdrNames)) return;
     }
+    // option accept-invalid-http-response, http-send-name-header and L7 retries are the backend's (http-misc.ts, l7-retry.ts).
+    this.resParser.setAcceptInvalid(misc.acceptInvalidResponse);
+    this.attemptPlan = attemptPlan(be);
+    if (this.attemptPlan !== 0 || this.l7 !== undefined) beginRequest(this, this.attemptPlan);
     this.mode = connMode(this.fe, be);
     this.cliKeep = head.keepAlive && this.mode !== MODE_CLO;
     this.srvKeep = this.mode === MODE_KAL;
@@ -491,8 +536,19 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.srvLast = clock();
     this.resParser.reset();
     this.resParser.expectResponseTo(this.reqFlags);
-    const h = this.pendingHead!;
+    let h = this.pendingHead!;
     this.pendingHead = undefined;
+    if (this.attemptPlan !== 0) {
+      // http-send-name-header, L7 retries (l7-retry.ts): a replay sends the kept request again.
+      h = attemptHead(this, h, this.attemptPlan);
+      const replay = replayParts(this);
+      if (replay !== undefined) {
+        this.writeSrv(h);
+        for (const b of replay) this.writeSrv(b);
+        armForward(this);
+        return;
+      }
+    }
     this.writeSrv(h);
     if (this.bodyLen > 0) {
       if (this.reqChunkedOut) this.writeSrv(chunkHeader(this.bodyLen));
@@ -501,10 +557,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     }
     if (this.reqDone && this.reqChunkedOut) this.writeSrv(this.reqTrailers ?? LAST_CHUNK);
     armForward(this);
-    if (this.reqHead!.bodyKind === BODY_NONE || this.reqHead!.bodyKind === BODY_TUNNEL) {
-      // The parser reports onEnd on its next feed; nothing else to forward.
-    }
-    this.cli.resume();
+    // The parser reports onEnd on its next feed for a head without body.
+    if (this.cli.isPaused()) this.cli.resume();
     this.pumpClient();
   }
 
@@ -513,7 +567,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       // Body read before the server connection (http-buffer-request): kept for startForward.
       this.bodyParts.push(buf.subarray(start, end));
       this.bodyLen += end - start;
-      if (this.bodyWait && this.bodyLen >= this.bodyLimit) this.endBodyWait();
+      if (this.bodyWait && this.bodyLen >= this.bodyWaitMax) this.endBodyWait();
       return;
     }
     if (this.upgrade && this.phase === TUNNEL) return;
@@ -530,7 +584,35 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.bodyWait = false;
     resetTimer(this);
     if (this.bodyStage === 1) this.processBackend(this.reqHead!, this.be!);
-    else this.processRequest(this.reqHead!);
+    else if (this.bodyStage === 3) {
+      if (this.waitBackend) this.processBackend(this.reqHead!, this.be!, this.waitNext);
+      else this.processRequest(this.reqHead!, this.waitNext);
+    } else this.processRequest(this.reqHead!);
+  }
+
+  /**
+   * `http-request wait-for-body time <t> [at-least <n>]` (http_act.c
+   * http_action_wait_for_body(), http_ana.c http_wait_for_msg_body()):
+   * starts waiting unless the request has no body, is complete, or already
+   * has `n` bytes (or a buffer's worth) buffered; returns whether it waits.
+   * The wait ends like http-buffer-request's (complete, `n` bytes, buffer
+   * full), then the rule walk resumes at rule `next`; `t` expiring first is
+   * a 408 (checked with haproxy 2.6).
+   */
+  private waitForBody(time: number, atLeast: number, next: number, backend: boolean): boolean {
+    const h = this.reqHead!;
+    if (this.reqDone || (h.bodyKind !== BODY_LENGTH && h.bodyKind !== BODY_CHUNKED)) return false;
+    const max = atLeast > 0 ? Math.min(atLeast, this.bodyLimit) : this.bodyLimit;
+    if (this.bodyLen >= max) return false;
+    this.bodyStage = 3;
+    this.waitNext = next;
+    this.waitBackend = backend;
+    this.bodyWaitMax = max;
+    this.bodyWait = true;
+    armIn(this, time);
+    // Body bytes already read wait in the client buffer: the pump feeds them now that bodyWait is set.
+    if (!this.pumping) queueMicrotask(this.resumeBody);
+    return true;
   }
 
   /** Buffered body bytes that end the wait: a buffer less the rewrite reserve (channel_htx_full()). */
@@ -541,9 +623,17 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   // ---- buffered request body (stream-body.ts BodySlot) -------------------
 
-  /** Waiting for the body before the rules (http-buffer-request). */
+  /** Waiting for the body before the rules (http-buffer-request) or before the next rule (wait-for-body). */
   bodyWait = false;
-  /** Where the body wait of this request happens: 0 none, 1 after switching (backend option), 2 before the frontend rules. */
+  /** Buffered body bytes that end the wait. */
+  private bodyWaitMax = 0;
+  /** wait-for-body: the rule to resume at, and whether in the backend's rules. */
+  private waitNext = 0;
+  private waitBackend = false;
+  private readonly resumeBody = (): void => {
+    if (this.bodyWait && this.phase === CONNECT) this.pumpClient();
+  };
+  /** Where the body wait of this request happens: 0 none, 1 after switching (backend option), 2 before the frontend rules, 3 a wait-for-body rule. */
   private bodyStage = 0;
   private readonly bodyParts: Buffer[] = [];
   private bodyLen = 0;
@@ -609,6 +699,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       const n = p.feed(this.srvBuf, this.srvPos, this.srvBuf.length);
       if (n < 0) {
         this.flushGather();
+        if (this.l7 !== undefined && retryOnFailure(this, RE_JUNK)) return;
         if (!this.resStarted) this.server?.observe(Observed.HTTP_HDRRSP);
         responseError(this, 502);
         return;
@@ -636,9 +727,14 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       this.writeCli(writeHead(head));
       return true;
     }
+    if (this.l7 !== undefined) {
+      // retry-on <status> (l7-retry.ts): this response is dropped, the request goes again.
+      if (retryOnStatus(this, head.status)) return false;
+      this.l7 = undefined;
+    }
     this.resStarted = true;
     // http_ana.c http_wait_for_response(): `capture response header` before any rule (capture.ts).
-    captureResponseHeaders(this);
+    if (feConnConfig(this.fe).captures) captureResponseHeaders(this);
     const bhp = httpProxyOf(this.be!);
     let out = bhp.response(this);
     if (out === undefined && this.be!.config !== this.fe.config) out = this.hp.response(this);
@@ -649,6 +745,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     }
     // http_process_res_common(): Set-Cookie handling after the http-response rules.
     if (this.persist !== undefined) persistResponse(this);
+    // option checkcache (http-misc.ts).
+    if (this.be!.config.options.get('checkcache') === true && checkcacheBlocks(this, head)) return false;
     afterServerResponse(this);
     const switching = (head.flags & MSG_SWITCHING) !== 0 || head.bodyKind === BODY_TUNNEL;
     if (!head.keepAlive) this.srvKeep = false;
@@ -719,6 +817,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   private writeSrv(b: Buffer): void {
     const s = this.srv;
     if (s === undefined) return;
+    if (this.l7 !== undefined) capture(this, this.l7, b);
     if (!s.write(b) && !this.srvFull) {
       this.srvFull = true;
       this.cli.pause();
@@ -805,7 +904,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.waitStart = -1;
     this.reqParser.reset();
     armWait(this);
-    this.cli.resume();
+    if (this.cli.isPaused()) this.cli.resume();
     // Pipelined requests: parse what is already there (outside of the current feed).
     if (this.cliBuf !== undefined) queueMicrotask(this.resumeClient);
   }
@@ -836,6 +935,11 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.cliEnded = true;
     if (this.phase === TUNNEL) {
       this.srv?.end();
+      // stconn.c sc_conn_shutw(): the server side's read timeout becomes
+      // `timeout server-fin` counted from this FIN (haproxy 2.6 closes
+      // server-fin after the client's FIN, not after the server's last
+      // bytes; test/compat/http/connection-fin.test.ts).
+      this.srvLast = clock();
       armFin(this);
       return;
     }

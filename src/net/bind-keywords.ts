@@ -73,7 +73,8 @@ export function parseBindOptions(
 export function reportPendingBindOptions(ctx: LineContext, bind: BindConfig): void {
   for (const d of bind.options) {
     const opt = byName.get(d.keyword);
-    if (opt?.pending !== undefined) ctx.notEnforced(`'${d.keyword}' on 'bind' (${opt.pending})`);
+    const why = opt?.pendingFor !== undefined ? opt.pendingFor(d.args) : opt?.pending;
+    if (why !== undefined) ctx.notEnforced(`'${d.keyword}' on 'bind' (${why})`);
   }
 }
 

@@ -38,6 +38,8 @@ export interface BindOption {
   readonly ssl?: boolean;
   /** Why the runtime does not act on it yet; undefined when enforced. */
   readonly pending?: string;
+  /** Same, when it depends on the arguments (`proto h2` pending, `proto h1` enforced); wins over `pending`. */
+  readonly pendingFor?: (args: readonly string[]) => string | undefined;
   parse(c: BindOptionContext): BindOptionResult;
 }
 
@@ -178,7 +180,8 @@ export const bindOptions: readonly BindOption[] = [
       c.bind.proto = c.arg;
       return undefined;
     },
-    pending: 'lands with the HTTP engine',
+    // h1 is what the HTTP stream speaks (src/http/stream.ts); h2 waits for HTTP/2.
+    pendingFor: (a) => (a[0] === 'h2' ? 'lands with HTTP/2' : a[0] === 'fcgi' ? 'lands with FastCGI' : undefined),
   },
   {
     name: 'shards', skip: 1, pending: 'lands with multi-core listeners',

@@ -70,7 +70,7 @@ function variable(name: string, o: LogFormatOptions): Piece {
   }
 }
 
-function compileNode(node: LogFormatNode, env: CompileEnv, http = false): Piece | string | { code: string; message: string } {
+function compileNode(node: LogFormatNode, env: CompileEnv, http = false, log = false): Piece | string | { code: string; message: string } {
   switch (node.kind) {
     case 'text':
       return node.text;
@@ -89,7 +89,12 @@ function compileNode(node: LogFormatNode, env: CompileEnv, http = false): Piece 
       const o = http && node.options.quote ? { ...node.options, quote: false } : node.options;
       return (ctx) => {
         const s = evalFinal(fn, ctx);
-        if (s === undefined && http) return '';
+        if (s === undefined) {
+          if (http) return '';
+          // lf_text_len(): "-" only for LOG_OPT_MANDATORY (log lines); elsewhere
+          // (use_backend names, set-var-fmt...) nothing, or "" with +Q.
+          if (!log) return o.quote ? '""' : '';
+        }
         return printText(s === undefined ? undefined : sampleToString(s), o);
       };
     }
@@ -101,13 +106,19 @@ function compileNode(node: LogFormatNode, env: CompileEnv, http = false): Piece 
  * engine's code and message) when an expression uses a fetch or converter
  * that has no run-time implementation. `opts.http`: haproxy's LOG_OPT_HTTP
  * (unique-id-format, HTTP actions' values), where a missing sample prints
- * nothing instead of "-".
+ * nothing and +Q does not quote it. `opts.log`: LOG_OPT_MANDATORY (log
+ * lines), where a missing sample prints "-"; in the other contexts
+ * (`use_backend` names, `set-var-fmt`, ...) it prints nothing ("" with +Q).
  */
-export function compileLogFormat(format: LogFormat, env: CompileEnv = {}, opts: { readonly http?: boolean } = {}): CompileFormatResult {
+export function compileLogFormat(
+  format: LogFormat,
+  env: CompileEnv = {},
+  opts: { readonly http?: boolean; readonly log?: boolean } = {},
+): CompileFormatResult {
   const pieces: Piece[] = [];
   let text = '';
   for (const node of format.nodes) {
-    const p = compileNode(node, env, opts.http === true);
+    const p = compileNode(node, env, opts.http === true, opts.log === true);
     if (typeof p === 'string') {
       text += p;
       continue;

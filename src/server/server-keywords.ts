@@ -124,9 +124,10 @@ function reportPending(ctx: LineContext, kind: LineKind, srv: ServerOptions): vo
   const seen = new Set<string>();
   for (const d of srv.options ?? []) {
     const opt = serverOptionsByName.get(d.keyword);
-    if (opt?.pending === undefined || seen.has(d.keyword)) continue;
+    const why = opt?.pendingFor !== undefined ? opt.pendingFor(d.args) : opt?.pending;
+    if (why === undefined || seen.has(d.keyword)) continue;
     seen.add(d.keyword);
-    ctx.notEnforced(`'${d.keyword}' on '${kind}' (${opt.pending})`);
+    ctx.notEnforced(`'${d.keyword}' on '${kind}' (${why})`);
   }
 }
 

@@ -55,6 +55,8 @@ export interface ServerOption {
   readonly defaultOk: boolean;
   /** Why the runtime does not act on it yet; undefined when enforced. */
   readonly pending?: string;
+  /** Same, when it depends on the arguments (`proto h2` pending, `proto h1` enforced); wins over `pending`. */
+  readonly pendingFor?: (args: readonly string[]) => string | undefined;
   parse(c: ServerOptionContext): ServerOptionResult | undefined;
 }
 
@@ -156,6 +158,13 @@ function caLike(name: 'ca-file' | 'crl-file', key: 'caFile' | 'crlFile'): Server
       return undefined;
     },
   };
+}
+
+/** `proto <mux>` on bind and server lines: h1 and none are enforced, h2 and fcgi are not yet. */
+export function muxPending(args: readonly string[]): string | undefined {
+  if (args[0] === 'h2') return 'lands with HTTP/2';
+  if (args[0] === 'fcgi') return 'lands with FastCGI';
+  return undefined;
 }
 
 function muxProto(c: ServerOptionContext): ServerOptionResult | string {
@@ -390,7 +399,8 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'proto', skip: 1, defaultOk: true, pending: 'lands with the HTTP engine',
+    // h1 (and none for mode tcp) is what the streams speak (src/http/stream.ts).
+    name: 'proto', skip: 1, defaultOk: true, pendingFor: muxPending,
     parse: (c) => {
       const r = muxProto(c);
       if (typeof r !== 'string') return r;
@@ -504,7 +514,8 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'ws', skip: 1, defaultOk: true, pending: 'lands with the HTTP engine',
+    // websockets go over the server's HTTP/1 connection: ws h1 and auto (h1 servers) are enforced.
+    name: 'ws', skip: 1, defaultOk: true, pendingFor: (a) => (a[0] === 'h2' ? 'lands with HTTP/2' : undefined),
     parse: (c) => {
       if (c.arg !== 'auto' && c.arg !== 'h1' && c.arg !== 'h2') return err(`'ws' has to be 'auto', 'h1' or 'h2'`);
       c.srv.ws = c.arg;

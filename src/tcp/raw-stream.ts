@@ -49,6 +49,8 @@ export function rawBackendOf(fe: Frontend): Backend | undefined {
   // Without layer-4 work, switching rules are unconditional (src/tcp/l4.ts): the backend is fixed.
   const be = fe.selectBackend(undefined);
   if (be === undefined || be.l4 !== undefined || be.config.mode !== 'tcp') return undefined;
+  // `option abortonclose` reads the client while queued or connecting to see its FIN (TcpStream.watchClientEnd()).
+  if (be.config.options.get('abortonclose') === true) return undefined;
   const algo = be.config.balance?.algorithm ?? 'roundrobin';
   if (!PLAIN_BALANCE.has(algo)) return undefined;
   for (const s of be.servers) {

@@ -35,6 +35,9 @@ export function protoHttp(ctx: SampleContext): SampleResult {
   if (ctx.http !== undefined) return TRUE;
   const req = ctx.req;
   if (req === undefined || ctx.response === true) return undefined;
+  // h1_headers_to_hdr_list() fails on the first byte that cannot start a
+  // request line (a TLS record, a binary protocol): no need to wait for more.
+  if (!methodPrefixOk(req.buf, req.len)) return undefined;
   // A fresh parser each time: the fetch is only evaluated while inspecting.
   const p = new H1Parser({ kind: 'request' }, probeEvents);
   headSeen = false;
@@ -42,6 +45,25 @@ export function protoHttp(ctx: SampleContext): SampleResult {
   if (headSeen) return TRUE;
   if (n < 0 || req.len >= INSPECT_WINDOW) return undefined;
   return MISS;
+}
+
+/** RFC 9110 §5.6.2 tchar, the characters of a method. */
+function isTchar(c: number): boolean {
+  if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
+  return c === 0x21 || (c >= 0x23 && c <= 0x27) || c === 0x2a || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e;
+}
+
+/** The bytes before the first space (all of them when there is none yet) form a method. */
+function methodPrefixOk(b: Buffer, len: number): boolean {
+  let start = 0;
+  // h1_parse_msg_rqbefore: empty lines before the request line are skipped.
+  while (start < len && (b[start] === 0x0d || b[start] === 0x0a)) start++;
+  for (let i = start; i < len; i++) {
+    const c = b[i]!;
+    if (c === 0x20) return i > start;
+    if (!isTchar(c)) return false;
+  }
+  return true;
 }
 
 const impl: FetchImpl = simple(protoHttp);

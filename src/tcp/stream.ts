@@ -113,6 +113,8 @@ export class TcpStream implements Waiter, PickContext {
   /** A server chosen by `use-server` or RDP persistence (SF_ASSIGNED | SF_DIRECT). */
   private forced: Server | undefined;
   private forcePersist = false;
+  /** `option abortonclose`: the client is read while waiting, to see its FIN (watchClientEnd()). */
+  private abortWatch = false;
 
   constructor(runtime: Runtime, fe: Frontend, listener: Listener, cli: net.Socket) {
     this.runtime = runtime;
@@ -389,13 +391,50 @@ export class TcpStream implements Waiter, PickContext {
     const p = (this.reqPayload ??= new PayloadBuffer());
     p.push(chunk);
     if (this.inspection !== undefined) this.inspectStep(this.cliLast);
-    else this.cli.pause();
+    else if (!this.abortWatch || p.full) this.cli.pause();
   };
 
   private readonly onInspectEnd = (): void => {
     this.cliReadDone = true;
     if (this.inspection !== undefined) this.inspectStep(clock());
+    else if (this.abortWatch) this.abortWaiting();
   };
+
+  /**
+   * `option abortonclose` (configuration.txt §4.2): while the stream waits
+   * in a queue or for its connection, the client is read (into the
+   * first-bytes buffer, bounded as an inspection, sent first once
+   * connected) so that its FIN is seen, and the FIN aborts the stream
+   * (stream.c back_may_abort_req()). Checked against haproxy in
+   * test/compat/tcp/abortonclose.test.ts.
+   */
+  private watchClientEnd(): void {
+    if (this.abortWatch || this.be?.config.options.get('abortonclose') !== true) return;
+    this.abortWatch = true;
+    this.syncClientEnd();
+    if (this.cliReadDone) {
+      this.abortWaiting();
+      return;
+    }
+    if (!this.inspectListening) {
+      this.inspectListening = true;
+      this.cli.on('data', this.onInspectData);
+      this.cli.on('end', this.onInspectEnd);
+    }
+    if (this.reqPayload?.full !== true) this.cli.resume();
+  }
+
+  /** The client shut its side before the server connection was up: CQ or CC, a FIN to the client. */
+  private abortWaiting(): void {
+    const st = this.state;
+    if (st !== 'queued' && st !== 'connecting' && st !== 'turnaround') return;
+    this.setTerm('C', st === 'queued' ? 'Q' : 'C');
+    this.stopInspectListening();
+    this.leaveQueue();
+    this.dropServerSocket();
+    this.releaseServer();
+    this.closeClient();
+  }
 
   // ---- layer 4: server rules and persistence -------------------------------
 
@@ -504,6 +543,7 @@ export class TcpStream implements Waiter, PickContext {
     // configuration.txt §4.2 "timeout queue": defaults to "timeout connect".
     const t = be.timeouts.queue ?? be.timeouts.connect;
     if (t !== undefined) this.armAt(this.tQueued + t);
+    this.watchClientEnd();
   }
 
   /** Called by a queue when a slot was taken for us. */
@@ -548,6 +588,7 @@ export class TcpStream implements Waiter, PickContext {
     const t = be.timeouts.connect;
     if (t !== undefined) this.armAt(this.tConnectStart + t);
     else this.disarm();
+    this.watchClientEnd();
   }
 
   private readonly onSrvConnect = (): void => {

@@ -10,7 +10,8 @@ import { flagKw, globalKeywords, keep, stringKw, tooMany, type GlobalState } fro
 
 globalKeywords.register(
   // mux_h1.c, http_client.c
-  flagKw('h1-accept-payload-with-any-method', 'lands with the HTTP engine'),
+  // h1-accept-payload-with-any-method: read by src/http/http-misc.ts for the request parser.
+  flagKw('h1-accept-payload-with-any-method', true),
   {
     name: 'h1-case-adjust',
     enforced: true,

@@ -57,7 +57,8 @@ globalKeywords.register(
   intKw('tune.buffers.reserve', TUNING, { tune: true }),
   {
     name: 'tune.bufsize',
-    enforced: TUNING,
+    // src/http/h1-parser.ts bounds heads with bufsize - maxrewrite (400 / 502), l7-retry.ts the replay copy.
+    enforced: true,
     parse(ctx, st, words) {
       if (tooManyArgs(ctx, words, 1)) return;
       const arg = words[1] ?? '';
@@ -70,7 +71,8 @@ globalKeywords.register(
   },
   {
     name: 'tune.maxrewrite',
-    enforced: TUNING,
+    // src/http/h1-parser.ts bounds heads with bufsize - maxrewrite (400 / 502), l7-retry.ts the replay copy.
+    enforced: true,
     parse(ctx, st, words) {
       if (tooManyArgs(ctx, words, 1)) return;
       const arg = words[1] ?? '';
@@ -109,7 +111,8 @@ globalKeywords.register(
   intKw('tune.http.logurilen', 'lands with logs', { tune: true }),
   {
     name: 'tune.http.maxhdr',
-    enforced: 'lands with the HTTP engine',
+    // src/http/h1-parser.ts: at most maxhdr - 1 fields per head (400 for requests, 502 for responses).
+    enforced: true,
     parse(ctx, st, words) {
       if (tooManyArgs(ctx, words, 1)) return;
       const arg = words[1] ?? '';

@@ -246,8 +246,8 @@ proxyKeywords.register(
         ctx.alert('CFG_HEADER_NAME_MISSING', `'http-send-name-header' requires a header string.`);
         return;
       }
+      // Applied on every connection attempt by src/http/l7-retry.ts attemptHead().
       p.httpSendNameHeader = h;
-      ctx.notEnforced(`'http-send-name-header' (lands with the HTTP engine)`);
     },
   },
   { name: 'server-state-file-name', parse: parseServerStateFileName },

@@ -63,8 +63,8 @@ function parseRetryOn(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     }
     list.push(w);
   }
+  // Layer-7 retries: src/http/l7-retry.ts.
   p.retryOn = list;
-  if (!(list.length === 1 && list[0] === 'conn-failure')) ctx.notEnforced(`'retry-on' (lands with layer-7 retries)`);
 }
 
 /** The defaults' rate limit each proxy started from, for "overwriting" (proxy.c compares with the defaults). */

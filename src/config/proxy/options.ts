@@ -31,7 +31,6 @@ export interface SimpleOption {
 const FE: NeededCap[] = ['frontend'];
 const BE: NeededCap[] = ['backend'];
 const BOTH: NeededCap[] = ['frontend', 'backend'];
-const HTTP_ENGINE = 'lands with the HTTP engine';
 const LOGS = 'lands with logs';
 const TCP_TUNING = 'lands with socket tuning';
 
@@ -40,7 +39,8 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   // abortonclose: mode http only (src/http/stream.ts onCliEnd); mode tcp streams ignore it.
   { name: 'abortonclose', cap: BE, httpOnly: false, table: 1 },
   { name: 'allbackups', cap: BE, httpOnly: false, table: 1 },
-  { name: 'checkcache', cap: BE, httpOnly: true, table: 1, pending: HTTP_ENGINE },
+  // checkcache, accept-invalid-http-response, http-use-proxy-header, http-restrict-req-hdr-names: src/http/http-misc.ts.
+  { name: 'checkcache', cap: BE, httpOnly: true, table: 1 },
   { name: 'clitcpka', cap: FE, httpOnly: false, table: 1 },
   { name: 'contstats', cap: FE, httpOnly: false, table: 1, pending: 'lands with statistics' },
   { name: 'dontlognull', cap: FE, httpOnly: false, table: 1, pending: LOGS },
@@ -58,7 +58,7 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   { name: 'splice-response', cap: BOTH, httpOnly: false, table: 2, pending: 'no splicing in Node.js' },
   { name: 'splice-auto', cap: BOTH, httpOnly: false, table: 2, pending: 'no splicing in Node.js' },
   { name: 'accept-invalid-http-request', cap: FE, httpOnly: true, table: 2 },
-  { name: 'accept-invalid-http-response', cap: BE, httpOnly: true, table: 2, pending: HTTP_ENGINE },
+  { name: 'accept-invalid-http-response', cap: BE, httpOnly: true, table: 2 },
   { name: 'dontlog-normal', cap: FE, httpOnly: false, table: 2, pending: LOGS },
   { name: 'log-separate-errors', cap: FE, httpOnly: false, table: 2, pending: LOGS },
   { name: 'log-health-checks', cap: BE, httpOnly: false, table: 2 },
@@ -66,7 +66,7 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   { name: 'tcp-smart-accept', cap: FE, httpOnly: false, table: 2, pending: TCP_TUNING },
   { name: 'tcp-smart-connect', cap: BE, httpOnly: false, table: 2, pending: TCP_TUNING },
   { name: 'independent-streams', cap: BOTH, httpOnly: false, table: 2, pending: 'lands with per-direction timeouts' },
-  { name: 'http-use-proxy-header', cap: FE, httpOnly: true, table: 2, pending: HTTP_ENGINE },
+  { name: 'http-use-proxy-header', cap: FE, httpOnly: true, table: 2 },
   { name: 'http-pretend-keepalive', cap: BE, httpOnly: true, table: 2 },
   // http-no-delay: Node sends each write at once (no Nagle: setNoDelay), which is what it asks for.
   { name: 'http-no-delay', cap: BOTH, httpOnly: true, table: 2 },
@@ -408,7 +408,6 @@ function parseRestrictHeaderNames(ctx: LineContext, p: ProxyConfig, words: reado
     return;
   }
   record(ctx, p, 'http-restrict-req-hdr-names', 'std', [v]);
-  if (v !== 'preserve') ctx.notEnforced(`'option http-restrict-req-hdr-names' (${HTTP_ENGINE})`);
 }
 
 const SPECIAL_OPTIONS = new Map<string, OptionParser>([

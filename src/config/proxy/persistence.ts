@@ -159,8 +159,10 @@ function parsePersist(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     name = rest.slice(1, close);
   }
   p.persistRdpCookie = name;
-  // src/tcp/rdp-persist.ts applies it to mode tcp streams; the HTTP stream does not yet.
-  if (p.mode === 'http') ctx.notEnforced(`'persist rdp-cookie' (in mode http: lands with the HTTP engine)`);
+  // src/tcp/rdp-persist.ts applies it to mode tcp streams. In mode http there is nothing to
+  // apply: the cookie is part of an RDP connection request (after the TPKT/X.224 header), which an
+  // HTTP request never is; haproxy 2.6's rdp_cookie fetch reads the HTX buffer and finds nothing.
+  if (p.mode === 'http') ctx.notEnforced(`'persist rdp-cookie' (in mode http: an RDP cookie only exists in an RDP connection request, never in an HTTP request, so it has no effect, as in haproxy)`);
 }
 
 function persistRule(kind: 'force-persist' | 'ignore-persist') {

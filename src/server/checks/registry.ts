@@ -30,7 +30,7 @@ import type { ConnectRule, Ruleset } from './rules.js';
 import { ServerHealth } from './server-health.js';
 import { smtpRuleset } from './smtp.js';
 import { sslHelloRuleset } from './ssl-hello.js';
-import { defaultConnectRuleset, type ConnectSpec } from './tcp-connect.js';
+import { defaultConnectRuleset, withCheckSource, type ConnectSpec } from './tcp-connect.js';
 import { tcpCheckRuleset } from './tcp-check.js';
 
 export type { Check } from './health-check.js';
@@ -133,7 +133,8 @@ function cachedSpecs(s: Server, agent: boolean): (rule: ConnectRule) => ConnectS
   return (rule) => {
     let spec = cache.get(rule);
     if (spec === undefined) {
-      spec = connectSpecFor(s, rule, agent);
+      // The server's or the backend's `source` binds check connections too (tcp-connect.ts withCheckSource()).
+      spec = withCheckSource(connectSpecFor(s, rule, agent), s);
       cache.set(rule, spec);
     }
     return spec;

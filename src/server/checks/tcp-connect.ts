@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { openConnection } from '../../net/connect.js';
 import { buildProxyV1, buildProxyV2, type ProxyV2Options } from '../../net/proxy-protocol.js';
 import type { Ruleset } from './rules.js';
+import type { Server } from '../server.js';
 import { RawCheckConnection, rawConnectAvailable, rawTarget, type RawTarget } from './raw-connect.js';
 
 /** Where and how to connect. */
@@ -33,6 +34,56 @@ export interface ConnectSpec {
   } | undefined;
   /** Send a PROXY header first (`check-send-proxy`, or the server's `send-proxy[-v2]`). */
   readonly proxy?: { readonly version: 1 | 2; readonly v2Options?: ProxyV2Options | undefined } | undefined;
+  /**
+   * The local address (and port) to bind, asked for each connection (a
+   * `source` port range hands out its ports in turn): see {@link withCheckSource}.
+   */
+  readonly source?: (() => LocalBinding) | undefined;
+}
+
+/** The local end of an outgoing connection. */
+export interface LocalBinding {
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+}
+
+/** What a server's owner offers when it is a runtime Backend (src/proxy/runtime.ts). */
+interface SourceOwner {
+  connectOptionsFor(s: Server, stream: { readonly frontendPort: number }): net.NetConnectOpts;
+}
+
+function isSourceOwner(o: unknown): o is SourceOwner {
+  return typeof (o as { connectOptionsFor?: unknown }).connectOptionsFor === 'function';
+}
+
+const NO_CLIENT = { frontendPort: 0 };
+
+function localOf(o: net.NetConnectOpts): LocalBinding {
+  const t = o as net.TcpNetConnectOpts;
+  return { localAddress: t.localAddress, localPort: t.localPort };
+}
+
+/**
+ * Adds the server's (or else the backend's) `source` to a check connection.
+ * haproxy connects checks with the same protocol function as traffic
+ * (proto_tcp.c tcp_connect_server(): `srv->conn_src`, else `be->conn_src`),
+ * so a server only reachable from a given address is checked from it too.
+ * The binding is the one the backend computed for the server's traffic
+ * (src/proxy/socket-tuning.ts serverTuning(): refusals and warnings were
+ * reported there); unix-socket checks bind nothing.
+ */
+export function withCheckSource(spec: ConnectSpec, s: Server): ConnectSpec {
+  const owner = s.owner;
+  if (!isSourceOwner(owner) || ('path' in spec.options && spec.options.path !== undefined)) return spec;
+  const first = localOf(owner.connectOptionsFor(s, NO_CLIENT));
+  if (first.localAddress === undefined && first.localPort === undefined) return spec;
+  const ranged = first.localPort !== undefined;
+  return { ...spec, source: ranged ? () => localOf(owner.connectOptionsFor(s, NO_CLIENT)) : () => first };
+}
+
+function bindLocal(opts: net.NetConnectOpts, local: LocalBinding): net.NetConnectOpts {
+  if ('path' in opts && opts.path !== undefined) return opts;
+  return { ...(opts as net.TcpNetConnectOpts), localAddress: local.localAddress, localPort: local.localPort };
 }
 
 export type ConnectionPhase = 'l4' | 'l6' | 'up' | 'closed';
@@ -79,7 +130,8 @@ export interface CheckConn {
  * through the cheap bare handle of src/server/checks/raw-connect.ts.
  */
 export function openCheckConnection(spec: ConnectSpec, ev: ConnectionEvents, connectOnly: boolean): CheckConn {
-  if (connectOnly && rawConnectAvailable && spec.tls === undefined && spec.proxy === undefined) {
+  // A bare handle cannot bind a source address: those checks take the net.Socket path.
+  if (connectOnly && rawConnectAvailable && spec.tls === undefined && spec.proxy === undefined && spec.source === undefined) {
     let target = rawTargets.get(spec);
     if (target === undefined) {
       target = rawTarget(spec.options) ?? null;
@@ -104,7 +156,7 @@ export class CheckConnection implements CheckConn {
   }
 
   constructor(private readonly spec: ConnectSpec, private readonly ev: ConnectionEvents) {
-    const raw = openConnection(spec.options);
+    const raw = openConnection(spec.source === undefined ? spec.options : bindLocal(spec.options, spec.source()));
     this.raw = raw;
     raw.on('error', this.onError);
     raw.once('connect', this.onConnect);

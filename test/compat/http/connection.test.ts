@@ -15,7 +15,12 @@
  * - header names in lower case on the wire, and `option
  *   h1-case-adjust-bogus-client/-server` with global `h1-case-adjust`;
  * - `accept-proxy` (v1, v2) and `tcp-request connection|session|content`
- *   rules on `mode http` listeners, `src`/`dst` from the PROXY header.
+ *   rules on `mode http` listeners, `src`/`dst` from the PROXY header;
+ * - `tcp-request content` rules run for each request of a keep-alive
+ *   connection, with HTTP fetches, and the `sess.`/`txn.` variables set by
+ *   layer-4 rules are seen by the HTTP rules;
+ * - `http-request wait-for-body` in frontend and backend rules: the rules
+ *   after it see the body (`at-least`, complete), a 408 when it is late.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -108,6 +113,36 @@ listen tcpsess
   bind \${ADDR:tcpsess}
   tcp-request session reject if { dst_port 1-65535 }
   server s1 \${ORIGIN:web}
+listen tcpcontent
+  bind \${ADDR:tcpcontent}
+  tcp-request connection set-var(sess.c) int(7)
+  tcp-request session set-var(sess.s) int(8)
+  tcp-request content set-var(sess.n) int(0) unless { var(sess.n) -m found }
+  tcp-request content set-var(sess.n) var(sess.n),add(1)
+  tcp-request content set-var(txn.path) path
+  tcp-request content reject if { path /deny }
+  http-request set-header X-Vars "%[var(sess.n)] %[var(txn.path)] %[var(sess.c)] %[var(sess.s)]"
+  server s1 \${ORIGIN:tcpc}
+listen tcpcontent2
+  bind \${ADDR:tcpcontent2}
+  tcp-request inspect-delay 500ms
+  tcp-request content set-var(txn.t) req.hdr(x-t)
+  tcp-request content reject if { req.hdr(x-t) drop }
+  http-request return status 200 content-type text/plain lf-string "t=%[var(txn.t)]"
+listen waitbody
+  bind \${ADDR:waitbody}
+  http-request set-header x-before "%[req.body_len]"
+  http-request wait-for-body time 300ms at-least 5
+  http-request set-header x-after "%[req.body_len] %[req.body]"
+  server s1 \${ORIGIN:wait}
+frontend waitfe
+  bind \${ADDR:waitfe}
+  default_backend waitbe
+backend waitbe
+  http-request set-header x-before "%[req.body_len]"
+  http-request wait-for-body time 300ms
+  http-request set-header x-after "%[req.body_len] %[req.body]"
+  server s1 \${ORIGIN:wait}
 listen caseserver
   bind \${ADDR:caseserver}
   option h1-case-adjust-bogus-server
@@ -166,6 +201,14 @@ const EXCHANGES: Exchange[] = [
   ex('pp', 'no PROXY header', GET('/bad', CLOSE)),
   ex('tcpconn', 'tcp-request connection reject', GET('/x', CLOSE)),
   ex('tcpsess', 'tcp-request session reject', GET('/x', CLOSE)),
+  ex('tcpcontent', 'tcp-request content per request, vars seen by http rules', [GET('/a'), GET('/b'), GET('/deny'), GET('/c')], { pauseMs: 40 }),
+  ex('tcpcontent2', 'tcp-request content with HTTP fetches, txn vars', [GET('/1', 'X-T: one\r\n'), GET('/2'), GET('/3', 'X-T: three\r\n')], { pauseMs: 40 }),
+  ex('tcpcontent2', 'tcp-request content reject on the second request', [GET('/1', 'X-T: one\r\n'), GET('/2', 'X-T: drop\r\n')], { pauseMs: 40 }),
+  ex('waitbody', 'wait-for-body at-least 5: resumes with 6 bytes', [`POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n${CLOSE}\r\n`, '123456', '78901234567890'], { pauseMs: 60 }),
+  ex('waitbody', 'wait-for-body: complete chunked body', [`POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n${CLOSE}\r\n`, '2\r\nab\r\n0\r\n\r\n'], { pauseMs: 60 }),
+  ex('waitbody', 'wait-for-body: no body, no wait', GET('/g1', CLOSE)),
+  ex('waitbody', 'wait-for-body: body late, 408', [`POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n`, '12'], { pauseMs: 40, idleMs: 800 }),
+  ex('waitfe', 'wait-for-body in backend rules: whole body', [`POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n${CLOSE}\r\n`, 'abcd', 'efgh'], { pauseMs: 60 }),
   ex('caseserver', 'h1-case-adjust-bogus-server', GET('/cs', `Content-Length: 0\r\n${CLOSE}`)),
 ];
 
@@ -175,7 +218,7 @@ describe('HTTP connection management: haproxy 2.6 and Switchyard', { skip }, () 
     result = await differential({
       config: CONFIG,
       origins: Object.fromEntries(
-        ['never', 'safe', 'aggressive', 'always', 'nopool', 'nopurge', 'web'].map((n) => [n, { kind: 'http' as const }]),
+        ['never', 'safe', 'aggressive', 'always', 'nopool', 'nopurge', 'web', 'tcpc', 'wait'].map((n) => [n, { kind: 'http' as const }]),
       ),
       exchanges: EXCHANGES,
     });

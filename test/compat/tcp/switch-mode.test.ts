@@ -48,6 +48,8 @@ backend two
       { listener: 'fe', send: REQ('/forbidden') },
       // not HTTP: the tcp rules reject it
       { listener: 'fe', send: 'HELLO\r\n' },
+      // not even a method (a TLS record): rejected at once, without waiting for the inspect delay
+      { listener: 'fe', send: Buffer.from([0x16, 3, 1, 0, 5, 1, 0, 0, 1, 0]), idleMs: 600 },
     ],
   });
   assertSameBehaviour(r);

@@ -55,20 +55,27 @@ describe('RDP routing tokens', () => {
 });
 
 describe('log-format evaluation', () => {
-  const fmt = (text: string): ReturnType<typeof compileLogFormat> => {
+  const fmt = (text: string, log = false): ReturnType<typeof compileLogFormat> => {
     const r = parseLogFormat(text, { place: { file: 't.cfg', line: 1 }, usage: 'use_backend', proxyMode: 'tcp', proxyCap: { frontend: true, backend: false } });
     assert.ok(r.ok, r.ok ? '' : r.message);
-    return compileLogFormat(r.format);
+    return compileLogFormat(r.format, {}, { log });
   };
 
-  it('prints samples as strings, "-" when absent, constants once', () => {
+  it('prints samples as strings, nothing when absent ("-" in log lines), constants once', () => {
     const ctx = new BasicSampleContext({ final: true });
     const a = fmt('%[str(Example.COM:443),lower,word(1,:)]_tls');
     assert.ok(a.ok);
     assert.equal(a.fn(ctx), 'example.com_tls');
+    // haproxy: `use_backend b_%[var(txn.x)]` with x unset picks `b_` (lf_text_len without LOG_OPT_MANDATORY).
     const b = fmt('%[req.ssl_sni]_tls');
     assert.ok(b.ok);
-    assert.equal(b.fn(ctx), '-_tls');
+    assert.equal(b.fn(ctx), '_tls');
+    const q = fmt('%{+Q}[req.ssl_sni]_tls');
+    assert.ok(q.ok);
+    assert.equal(q.fn(ctx), '""_tls');
+    const l = fmt('%[req.ssl_sni]_tls', true);
+    assert.ok(l.ok);
+    assert.equal(l.fn(ctx), '-_tls');
     const c = fmt('static');
     assert.ok(c.ok && c.constant);
   });
