@@ -88,6 +88,9 @@ export function acceptPayloadAnyMethod(g: GlobalConfig): boolean {
  */
 export const REJECT: RuleOutcome = { kind: 'reply', bytes: Buffer.alloc(0), close: true };
 
+/** `http-request|http-response silent-drop`: a reset, no answer (stream-replies.ts silentDrop()). */
+export const SILENT_DROP: RuleOutcome = { kind: 'reply', bytes: Buffer.alloc(0), close: true, reset: true };
+
 // ---- option http-restrict-req-hdr-names ------------------------------------
 
 /** [A-Za-z0-9-] */

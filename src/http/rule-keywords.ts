@@ -26,7 +26,7 @@ export type HttpRuleSet = 'http-request' | 'http-response' | 'http-after-respons
  * HTTP engine runs itself (src/http/rules.ts), whatever their tcp flag says.
  */
 const HTTP_ENFORCED: ReadonlySet<string> = new Set([
-  'set-var', 'set-var-fmt', 'unset-var', 'set-src', 'set-src-port', 'set-dst', 'set-dst-port',
+  'set-var', 'set-var-fmt', 'unset-var', 'set-src', 'set-src-port', 'set-dst', 'set-dst-port', 'silent-drop',
 ]);
 
 /**

@@ -30,7 +30,7 @@ import { compileAuthAction } from './auth.js';
 import { compileCaptureAction } from './capture.js';
 import { compileMapAction } from './rule-map-actions.js';
 import { conditionsAllow, detach, endpointFrom, ruleEnvOf } from '../proxy/rule-helpers.js';
-import { REJECT } from './http-misc.js';
+import { REJECT, SILENT_DROP } from './http-misc.js';
 import { compileLegacySetBackend, hasLegacySetBackend, legacyBackendName } from './legacy-set-backend.js';
 import './http-fetches.js';
 
@@ -66,7 +66,7 @@ export interface RuleSubject extends SampleContext {
 export type RuleOutcome =
   | { readonly kind: 'stop' }
   // tarpit: held for `timeout tarpit` before it is sent (stream-replies.ts).
-  | { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean; readonly tarpit?: boolean }
+  | { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean; readonly tarpit?: boolean; readonly reset?: boolean }
   // http-request wait-for-body: the walk pauses; the stream resumes it at rule `next` (stream-wait-body.ts).
   | { readonly kind: 'wait-body'; readonly time: number; readonly atLeast: number; readonly next: number };
 
@@ -236,6 +236,11 @@ function compileAction(r: RuleConfig, response: boolean, env: CompileEnv): RuleF
     // http-request reject, disable-l7-retry (http-misc.ts, l7-retry.ts).
     case 'reject':
       return () => REJECT;
+    // http-request/response silent-drop: the client connection is reset
+    // without an answer (haproxy hides it from the client with TCP_REPAIR or
+    // a TTL of 1, which Node cannot set; a reset is the closest).
+    case 'silent-drop':
+      return () => SILENT_DROP;
     case 'wait-for-body': {
       // http_act.c http_action_wait_for_body(): request side only here (the response side is not enforced).
       if (response) return undefined;

@@ -18,9 +18,17 @@ import { CONNECT, connMode, FORWARD, MODE_CLO, WAIT_REQ } from './stream-state.j
 /** Applies a rule outcome; true when the transaction ended there. */
 export function answer(s: HttpStream, out: RuleOutcome): boolean {
   if (out.kind !== 'reply') return false;
-  if (out.tarpit === true) tarpit(s, out.bytes);
+  if (out.reset === true) silentDrop(s);
+  else if (out.tarpit === true) tarpit(s, out.bytes);
   else sendReply(s, out.bytes, out.close);
   return true;
+}
+
+/** `silent-drop`: the client connection is reset, the server one dropped (termination flags PR/PD as haproxy). */
+export function silentDrop(s: HttpStream): void {
+  s.setTerm('P', s.phase === CONNECT || s.phase === WAIT_REQ ? 'R' : 'D');
+  s.srv?.destroy();
+  s.cli.resetAndDestroy();
 }
 
 /**

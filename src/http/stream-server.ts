@@ -104,11 +104,23 @@ export function grantServer(s: HttpStream, server: Server): void {
  * requests (haproxy's "safe" list); always any.
  */
 function reusableConn(s: HttpStream, server: Server): net.Socket | undefined {
+  // session.c session_get_conn(): the session's private idle connections to this server first.
+  const priv = s.privConns;
+  if (priv !== undefined) {
+    for (let i = 0; i < priv.length; i++) {
+      const c = priv[i]!;
+      if (connServer(c) !== server) continue;
+      priv.splice(i, 1);
+      if (s.ownConn === c) s.ownConn = undefined;
+      if (!c.destroyed && c.writable) return c;
+      c.destroy();
+      break;
+    }
+  }
   const own = s.ownConn;
-  if (own !== undefined && connServer(own) === server) {
+  if (own !== undefined && !s.ownPrivate && connServer(own) === server) {
     s.ownConn = undefined;
-    if (s.ownPrivate ? !own.destroyed && own.writable : takeBack(own)) return own;
-    if (s.ownPrivate) own.destroy();
+    if (takeBack(own)) return own;
   }
   const reuse = beConnConfig(s.be!).reuse;
   if (reuse === 'never') return undefined;
@@ -124,9 +136,19 @@ function reusableConn(s: HttpStream, server: Server): net.Socket | undefined {
  * CO_FL_PRIVATE connections stay in the session).
  */
 export function keepServerConn(s: HttpStream, server: Server, sock: net.Socket): void {
-  const prev = s.ownConn;
-  if (prev !== undefined && s.ownPrivate && prev !== sock) prev.destroy();
   if (s.be !== undefined && beConnConfig(s.be).reuse === 'never') {
+    // session.c session_check_idle_conn(): a session keeps at most
+    // `max-session-srv-conns` (default 5) idle connections; one more is
+    // closed at once (checked with haproxy 2.6: with 1, a client
+    // alternating two servers keeps the first server's connection only).
+    let priv = (s.privConns ??= []);
+    // Connections the server closed while idle left the session (conn_free()).
+    if (priv.some((c) => c.destroyed)) priv = s.privConns = priv.filter((c) => !c.destroyed);
+    if (priv.length >= (s.fe.config.maxSessionServerConns ?? MAX_SRV_LIST)) {
+      sock.destroy();
+      return;
+    }
+    priv.push(sock);
     s.ownConn = sock;
     s.ownPrivate = true;
     return;
@@ -138,10 +160,14 @@ export function keepServerConn(s: HttpStream, server: Server, sock: net.Socket):
 
 /** The client connection ends: its private server connection closes, a shared one stays in the pool. */
 export function dropOwnConn(s: HttpStream): void {
-  const own = s.ownConn;
   s.ownConn = undefined;
-  if (own !== undefined && s.ownPrivate) own.destroy();
+  const priv = s.privConns;
+  s.privConns = undefined;
+  if (priv !== undefined) for (const c of priv) c.destroy();
 }
+
+/** haproxy's MAX_SRV_LIST: the default `max-session-srv-conns`. */
+const MAX_SRV_LIST = 5;
 
 /** A new connection to the granted server (`timeout connect` armed). */
 export function connectServer(s: HttpStream): void {

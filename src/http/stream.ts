@@ -48,7 +48,7 @@ import { afterServerResponse } from './after-response.js';
 import { persistRequest, persistResponse, type PersistTxn } from './cookie-persistence.js';
 import { requestHeaderValues, type HttpMessageSlot } from './http-fetches.js';
 import { buildReqHead, buildResHead } from './stream-heads.js';
-import { answer, errorReply, requestError, responseError, sendReply } from './stream-replies.js';
+import { answer, errorReply, requestError, responseError, sendReply, silentDrop } from './stream-replies.js';
 import { assignServer, detachSrv, dropOwnConn, grantServer, keepServerConn, onServerClose, onServerEnd, onServerError, releaseServer } from './stream-server.js';
 import { CLOSING, clock, CONNECT, connMode, DONE, FORWARD, MODE_CLO, MODE_KAL, TUNNEL, WAIT_REQ } from './stream-state.js';
 import { armFin, armForward, armIn, armWait, resetTimer, timerFired } from './stream-timers.js';
@@ -187,6 +187,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   ownConn: net.Socket | undefined = undefined;
   /** `ownConn` is private to this client connection (`http-reuse never`), not in the server's pool. */
   ownPrivate = false;
+  /** The session's private idle server connections (`http-reuse never`), at most `max-session-srv-conns` (stream-server.ts). */
+  privConns: net.Socket[] | undefined = undefined;
   upgrade = false;
   /** The layer-4 rules' context (stream-l4.ts), created when the frontend has tcp-request rules. */
   l4ctx: HttpL4Context | undefined = undefined;
@@ -740,7 +742,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     if (out === undefined && this.be!.config !== this.fe.config) out = this.hp.response(this);
     if (out !== undefined && out.kind === 'reply') {
       this.srvKeep = false;
-      sendReply(this, out.bytes, out.close);
+      if (out.reset === true) silentDrop(this);
+      else sendReply(this, out.bytes, out.close);
       return false;
     }
     // http_process_res_common(): Set-Cookie handling after the http-response rules.

@@ -26,7 +26,7 @@ import { compileLogFormat } from '../sample/log-format-eval.js';
 import { compileBackendL4, compileFrontendL4, type BackendL4, type FrontendL4 } from '../tcp/l4.js';
 import { compileRuleCondition, type CompileReporter } from '../tcp/rules.js';
 import { initServerRuntime } from '../server/server-runtime.js';
-import { clientTuning, serverTuning, type ClientTuning, type ServerTuning } from './socket-tuning.js';
+import { clientTuning, ruleSocketOptionsFatal, serverTuning, type ClientTuning, type ServerTuning } from './socket-tuning.js';
 import { PatternRefRegistry } from '../sample/pattern-refs.js';
 import { setRuleEnv } from './rule-helpers.js';
 
@@ -434,6 +434,7 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
 
   // The HTTP rules compile with the same environments as the layer-4 ones (src/http/rules.ts).
   for (const e of runtime.proxies) {
+    ruleSocketOptionsFatal(e.config, diag);
     if (e.frontend !== undefined) setRuleEnv(e.frontend, envOf(e.config));
     if (e.backend !== undefined) setRuleEnv(e.backend, envOf(e.config));
   }

@@ -15,7 +15,7 @@
  *   connections. `usesrc` and `interface` refuse the start (src/net/socket-options.ts).
  */
 import type { Diagnostics } from '../config/diagnostics.js';
-import type { ProxyConfig } from '../config/model/proxy.js';
+import type { ProxyConfig, RuleConfig } from '../config/model/proxy.js';
 import type { ServerConfig } from '../config/model/server.js';
 import { parseAddress } from '../net/address.js';
 import type { OutgoingTuning } from '../net/connect.js';
@@ -109,4 +109,39 @@ export function serverTuning(p: ProxyConfig, sc: ServerConfig, diag: Diagnostics
   }
   if (!keepAlive && localAddress === undefined && localPort === undefined && ports === undefined) return { tuning: undefined, ports: undefined };
   return { tuning: { localAddress, localPort, keepAlive, keepAliveIdle: ka.serverIdle ?? 0 }, ports };
+}
+
+/** The rule-set keyword of each RuleSets field, for messages. */
+const RULE_SET_NAMES: Readonly<Record<string, string>> = {
+  tcpRequestConnection: 'tcp-request connection',
+  tcpRequestSession: 'tcp-request session',
+  tcpRequestContent: 'tcp-request content',
+  tcpResponseContent: 'tcp-response content',
+  httpRequest: 'http-request',
+  httpResponse: 'http-response',
+  httpAfterResponse: 'http-after-response',
+};
+
+const RULE_SOCKOPTS: Readonly<Record<string, string>> = { 'set-mark': 'SO_MARK', 'set-tos': 'IP_TOS' };
+
+/**
+ * `set-mark` / `set-tos` actions (issue 4: "set-mark(error)"): Node.js cannot
+ * set SO_MARK or IP_TOS on a socket, and running without them would route or
+ * mark the traffic differently from what the configuration says, so the start
+ * is refused with an alert naming the rule, as for the bind options
+ * (docs/bind-options.md). `-c` keeps haproxy's verdict with its notice.
+ */
+export function ruleSocketOptionsFatal(p: ProxyConfig, diag: Diagnostics): void {
+  for (const [field, label] of Object.entries(RULE_SET_NAMES)) {
+    const rules = (p.rules as unknown as Record<string, readonly RuleConfig[]>)[field] ?? [];
+    for (const r of rules) {
+      const opt = RULE_SOCKOPTS[r.action];
+      if (opt === undefined) continue;
+      diag.alert(
+        SOCKET_TUNING_CODES.unsupported,
+        `proxy '${p.name}': '${label} ${r.action}' needs ${opt}, which Node.js cannot set; Switchyard refuses to start rather than send the traffic unmarked (docs/bind-options.md).`,
+        r.place,
+      );
+    }
+  }
 }

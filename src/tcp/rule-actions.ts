@@ -190,8 +190,8 @@ export const sharedActions: Record<string, ActionSpec> = {
       return { data: { kind: 'settings', values: { nice: Math.max(-1024, Math.min(1024, atoi(w))) } } };
     },
   },
-  'set-mark': { name: 'set-mark', enforced: 'lands with socket options', parse: unsignedSetting('mark') },
-  'set-tos': { name: 'set-tos', enforced: 'lands with socket options', parse: unsignedSetting('tos') },
+  'set-mark': { name: 'set-mark', enforced: 'refused at startup: Node.js cannot set SO_MARK, see docs/bind-options.md', parse: unsignedSetting('mark') },
+  'set-tos': { name: 'set-tos', enforced: 'refused at startup: Node.js cannot set IP_TOS, see docs/bind-options.md', parse: unsignedSetting('tos') },
   'silent-drop': { name: 'silent-drop', final: true, enforced: WAITS_TCP_RULES, parse: () => ({}) },
   'set-src': { name: 'set-src', enforced: WAITS_TCP_RULES, parse: expressionAction },
   'set-src-port': { name: 'set-src-port', enforced: WAITS_TCP_RULES, parse: expressionAction },

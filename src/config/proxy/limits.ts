@@ -131,7 +131,7 @@ function parseMaxSessionSrvConns(ctx: LineContext, p: ProxyConfig, words: string
     return;
   }
   p.maxSessionServerConns = cAtoi(words[1] ?? '');
-  ctx.notEnforced(`'max-session-srv-conns' (a client connection keeps one idle server connection)`);
+  // Enforced for the session's private connections (http-reuse never): src/http/stream-server.ts keepServerConn().
 }
 
 type TcpKaField = keyof TcpKeepAliveTuning;

@@ -20,7 +20,10 @@
  *   connection, with HTTP fetches, and the `sess.`/`txn.` variables set by
  *   layer-4 rules are seen by the HTTP rules;
  * - `http-request wait-for-body` in frontend and backend rules: the rules
- *   after it see the body (`at-least`, complete), a 408 when it is late.
+ *   after it see the body (`at-least`, complete), a 408 when it is late;
+ * - `max-session-srv-conns` with `http-reuse never`: a client connection
+ *   alternating two servers keeps one private connection to each (default
+ *   5), or only the first one with 1.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -143,6 +146,19 @@ backend waitbe
   http-request wait-for-body time 300ms
   http-request set-header x-after "%[req.body_len] %[req.body]"
   server s1 \${ORIGIN:wait}
+listen sessfive
+  bind \${ADDR:sessfive}
+  http-reuse never
+  balance roundrobin
+  server s1 \${ORIGIN:sa}
+  server s2 \${ORIGIN:sb}
+listen sessone
+  bind \${ADDR:sessone}
+  max-session-srv-conns 1
+  http-reuse never
+  balance roundrobin
+  server s1 \${ORIGIN:sc}
+  server s2 \${ORIGIN:sd}
 listen caseserver
   bind \${ADDR:caseserver}
   option h1-case-adjust-bogus-server
@@ -209,6 +225,8 @@ const EXCHANGES: Exchange[] = [
   ex('waitbody', 'wait-for-body: no body, no wait', GET('/g1', CLOSE)),
   ex('waitbody', 'wait-for-body: body late, 408', [`POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n`, '12'], { pauseMs: 40, idleMs: 800 }),
   ex('waitfe', 'wait-for-body in backend rules: whole body', [`POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n${CLOSE}\r\n`, 'abcd', 'efgh'], { pauseMs: 60 }),
+  ex('sessfive', 'http-reuse never: one private connection per server', [GET('/1'), GET('/2'), GET('/3'), GET('/4'), GET('/5', CLOSE)], { pauseMs: 40 }),
+  ex('sessone', 'max-session-srv-conns 1', [GET('/1'), GET('/2'), GET('/3'), GET('/4'), GET('/5', CLOSE)], { pauseMs: 40 }),
   ex('caseserver', 'h1-case-adjust-bogus-server', GET('/cs', `Content-Length: 0\r\n${CLOSE}`)),
 ];
 
@@ -218,7 +236,7 @@ describe('HTTP connection management: haproxy 2.6 and Switchyard', { skip }, () 
     result = await differential({
       config: CONFIG,
       origins: Object.fromEntries(
-        ['never', 'safe', 'aggressive', 'always', 'nopool', 'nopurge', 'web', 'tcpc', 'wait'].map((n) => [n, { kind: 'http' as const }]),
+        ['never', 'safe', 'aggressive', 'always', 'nopool', 'nopurge', 'web', 'tcpc', 'wait', 'sa', 'sb', 'sc', 'sd'].map((n) => [n, { kind: 'http' as const }]),
       ),
       exchanges: EXCHANGES,
     });

@@ -101,3 +101,43 @@ describe('HTTP rule actions of issue 6 (Switchyard)', () => {
     assert.deepEqual(reqs, ['/pq?n=1 /pq', '/unset ']);
   });
 });
+
+it('http-request / http-response silent-drop reset the client without an answer', async () => {
+  const net = await import('node:net');
+  const origin = await httpOrigin({ respond: () => ({ body: 'ok' }) });
+  const p = await startProxy('switchyard', `
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 2s
+  timeout server 2s
+frontend fe
+  bind \${ADDR:fe}
+  http-request silent-drop if { path /drop }
+  http-response silent-drop if { path /rdrop }
+  default_backend be
+backend be
+  server s1 ${origin.addr}
+`);
+  try {
+    const outcome = (path: string): Promise<string> =>
+      new Promise((resolve) => {
+        const c = net.connect(p.ports['fe']!, '127.0.0.1', () => c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+        let got = '';
+        c.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        c.on('error', (e: NodeJS.ErrnoException) => resolve(`${e.code ?? 'error'} ${got}`.trim()));
+        c.on('close', () => resolve(`close ${got}`.trim()));
+        setTimeout(() => {
+          c.destroy();
+          resolve(`open ${got.slice(0, 12)}`);
+        }, 1000);
+      });
+    assert.equal(await outcome('/drop'), 'ECONNRESET');
+    assert.equal(await outcome('/rdrop'), 'ECONNRESET');
+    assert.match(await outcome('/ok'), /^open HTTP\/1\.1 200/);
+    assert.ok(!p.output().includes('not enforced'), p.output());
+  } finally {
+    await p.stop();
+    await origin.close();
+  }
+});

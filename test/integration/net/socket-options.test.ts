@@ -89,6 +89,13 @@ test('a backend source with usesrc is refused too, unless the server has its own
   await ok.lc?.hardStop();
 });
 
+test('set-mark and set-tos actions refuse the start, naming the rule and the socket option', async () => {
+  const r = await startText(`${DEFAULTS}listen l\n  bind 127.0.0.1:0\n  tcp-request connection set-mark 0x10\n  tcp-request content set-tos 4\n  server s 127.0.0.1:1\n`);
+  assert.match(r.build[0] ?? '', /^proxy 'l': 'tcp-request connection set-mark' needs SO_MARK, which Node\.js cannot set/);
+  assert.match(r.build[1] ?? '', /^proxy 'l': 'tcp-request content set-tos' needs IP_TOS, which Node\.js cannot set/);
+  await r.lc?.hardStop();
+});
+
 /** The keep-alive timer `ss` shows for the TCP connections of `port` (local or remote), e.g. ['keepalive']. */
 function timersOf(port: number): string[] {
   const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} or dport = :${port} )`], { encoding: 'utf8' });
