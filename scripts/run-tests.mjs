@@ -25,5 +25,6 @@ if (files.length === 0) {
   console.error('no test files found under dist/test (did the build run?)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, ...files], { stdio: 'inherit' });
+// A test that hangs fails after 3 minutes instead of holding the whole run.
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, '--test-timeout=180000', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -8,6 +8,7 @@
  */
 import type { ProxyConfig } from '../config/model/proxy.js';
 import type { Backend, Frontend } from '../proxy/runtime.js';
+import { optionsMode } from './stream-state.js';
 
 /** What a frontend (or the frontend side of a listen section) decides. */
 export interface FrontendConnConfig {
@@ -23,6 +24,8 @@ export interface FrontendConnConfig {
   readonly captures: boolean;
   /** `monitor-uri` (monitor.ts). */
   readonly monitor: boolean;
+  /** The frontend's own connection mode (stream-state.ts MODE_*). */
+  readonly mode: number;
 }
 
 /** What a backend (or the backend side of a listen section) decides. */
@@ -44,6 +47,8 @@ export interface BackendConnConfig {
   readonly caseAdjustServer: boolean;
   /** `http-reuse` (default safe). */
   readonly reuse: 'never' | 'safe' | 'aggressive' | 'always';
+  /** The backend's own connection mode (stream-state.ts MODE_*). */
+  readonly mode: number;
 }
 
 const feCache = new WeakMap<Frontend, FrontendConnConfig>();
@@ -70,6 +75,7 @@ export function feConnConfig(fe: Frontend): FrontendConnConfig {
       uniqueIdHeader: p.uniqueIdHeader !== undefined && p.uniqueIdFormat !== undefined,
       captures: hasCaptures(p),
       monitor: p.monitorUri !== undefined,
+      mode: optionsMode(p.options),
     };
     feCache.set(fe, c);
   }
@@ -89,6 +95,7 @@ export function beConnConfig(be: Backend): BackendConnConfig {
       bufferRequest: opt(p, 'http-buffer-request'),
       caseAdjustServer: opt(p, 'h1-case-adjust-bogus-server'),
       reuse: p.httpReuse ?? 'safe',
+      mode: optionsMode(p.options),
     };
     beCache.set(be, c);
   }

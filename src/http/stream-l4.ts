@@ -30,7 +30,7 @@
 import { connectionLog } from '../tcp/conn-log.js';
 import { PayloadBuffer } from '../tcp/inspect.js';
 import type { FrontendL4 } from '../tcp/l4.js';
-import { DROP, evalTcpRules, REJECT } from '../tcp/rules.js';
+import { DROP, evalTcpRules, REJECT, type TcpRule } from '../tcp/rules.js';
 import { embryonicLogLine, failure, headerEffects, PROXY_FC_ERR, receiveProxyHeader, type ReceivedProxyHeader } from '../net/proxy-header.js';
 import { StreamContext } from '../proxy/stream-context.js';
 import type { VarScope, VarStore } from '../sample/context.js';
@@ -75,19 +75,21 @@ export const CONTENT_CONTINUE = 0;
 export const CONTENT_STOPPED = 1;
 
 /**
- * Runs the frontend's `tcp-request content` rules for the request whose
- * head was just parsed (tcp_rules.c tcp_inspect_request(), analyser
- * AN_REQ_INSPECT_FE, before http_wait_for_request()). The contents are all
+ * Runs `tcp-request content` rules for the request whose head was just
+ * parsed (tcp_rules.c tcp_inspect_request()): the frontend's (analyser
+ * AN_REQ_INSPECT_FE, before http_wait_for_request()), and a backend's after
+ * switching (AN_REQ_INSPECT_BE, before its http-request rules; checked with
+ * haproxy 2.6, same per-request behaviour). The contents are all
  * there, so the rules are evaluated finally: nothing waits for the inspect
  * delay. `reject` closes the connection without a response (a FIN),
  * `silent-drop` resets it, as haproxy does.
  */
-export function runHttpContentRules(s: HttpStream, l4: FrontendL4): number {
+export function runHttpContentRules(s: HttpStream, rules: readonly TcpRule[]): number {
   const ctx = contextOf(s);
   // An http-request set-src/set-dst of an earlier request stays for the connection.
   if (s.srcOverride !== undefined && ctx.src !== s.srcOverride) ctx.setSrc(s.srcOverride);
   if (s.dstOverride !== undefined && ctx.dst !== s.dstOverride) ctx.setDst(s.dstOverride);
-  const v = evalTcpRules(l4.content, ctx);
+  const v = evalTcpRules(rules, ctx);
   if (ctx.src !== ctx.fcSrc) s.srcOverride = ctx.src;
   if (ctx.dstChanged) s.dstOverride = ctx.dst;
   if (v === REJECT || v === DROP) {

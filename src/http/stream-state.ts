@@ -3,6 +3,7 @@
  * its helpers stream-server/-replies/-heads/-timers.ts).
  */
 import type { Backend, Frontend } from '../proxy/runtime.js';
+import { beConnConfig, feConnConfig } from './stream-config.js';
 
 /** Phases of the transaction state machine (see stream.ts). */
 export const WAIT_REQ = 0;
@@ -24,9 +25,16 @@ export const clock = (): number => performance.now();
 export function connMode(fe: Frontend, be: Backend | undefined): number {
   // configuration.txt §4 "option httpclose": the frontend or the backend may set it;
   // the most restrictive of both wins (http_ana.c http_adjust_conn_mode).
-  const f = fe.config.options;
-  const b = be?.config.options;
-  if (f.get('httpclose') === true || b?.get('httpclose') === true) return MODE_CLO;
-  if (f.get('http-server-close') === true || b?.get('http-server-close') === true) return MODE_SCL;
+  // Each side's mode is decided once (stream-config.ts), not looked up per request.
+  const f = feConnConfig(fe).mode;
+  if (be === undefined) return f;
+  const b = beConnConfig(be).mode;
+  return f > b ? f : b;
+}
+
+/** One proxy's own connection mode from its options (MODE_CLO > MODE_SCL > MODE_KAL). */
+export function optionsMode(options: ReadonlyMap<string, unknown>): number {
+  if (options.get('httpclose') === true) return MODE_CLO;
+  if (options.get('http-server-close') === true) return MODE_SCL;
   return MODE_KAL;
 }

@@ -426,7 +426,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.bodyBytes = undefined;
     // tcp_rules.c: the frontend's `tcp-request content` rules run for each request, first (stream-l4.ts).
     const l4 = this.fe.l4;
-    if (l4 !== undefined && l4.content.length > 0 && runHttpContentRules(this, l4) !== CONTENT_CONTINUE) return;
+    if (l4 !== undefined && l4.content.length > 0 && runHttpContentRules(this, l4.content) !== CONTENT_CONTINUE) return;
     // http_ana.c http_wait_for_request(): header captures, then monitor-uri, before any rule (capture.ts, monitor.ts).
     // Decided once per frontend (stream-config.ts): nothing to call when not configured.
     const fc = feConnConfig(this.fe);
@@ -494,6 +494,9 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     // A listen section is both: its rules run once.
     const misc = proxyMisc(be);
     if (be.config !== this.fe.config) {
+      // The backend's `tcp-request content` rules, once per request (not again when a wait-for-body resumes).
+      const bl4 = be.l4;
+      if (from === 0 && bl4 !== undefined && bl4.content.length > 0 && runHttpContentRules(this, bl4.content) !== CONTENT_CONTINUE) return;
       const out = bhp.request(this, from);
       if (out !== undefined && out.kind === 'wait-body') {
         if (!this.waitForBody(out.time, out.atLeast, out.next, true)) this.processBackend(head, be, out.next);

@@ -501,6 +501,10 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
     if (entry.config.mode === 'http') {
       // mode http: the frontend's tcp-request rules and accept-proxy run before HTTP (src/http/stream-l4.ts).
       if (entry.frontend !== undefined) entry.frontend.l4 = compileFrontendL4(entry.config, model, envOf(entry.config), report);
+      // A backend's `tcp-request content` rules run per request after switching (src/http/stream.ts processBackend()).
+      if (entry.backend !== undefined && !entry.config.cap.frontend && (entry.config.rules.tcpRequestContent.length > 0 || (entry.config.defaultsRules?.tcpRequestContent.length ?? 0) > 0)) {
+        entry.backend.l4 = compileBackendL4(entry.config, entry.backend.servers, model, envOf(entry.config), report);
+      }
       continue;
     }
     if (entry.frontend !== undefined) entry.frontend.l4 = compileFrontendL4(entry.config, model, envOf(entry.config), report);

@@ -132,6 +132,15 @@ listen tcpcontent2
   tcp-request content set-var(txn.t) req.hdr(x-t)
   tcp-request content reject if { req.hdr(x-t) drop }
   http-request return status 200 content-type text/plain lf-string "t=%[var(txn.t)]"
+frontend tcpbefe
+  bind \${ADDR:tcpbefe}
+  tcp-request content set-var(sess.f) str(fe)
+  default_backend tcpbe
+backend tcpbe
+  tcp-request content set-var(sess.n) int(0) unless { var(sess.n) -m found }
+  tcp-request content set-var(sess.n) var(sess.n),add(1)
+  tcp-request content reject if { path /deny }
+  http-request return status 200 content-type text/plain lf-string "n=%[var(sess.n)] f=%[var(sess.f)] p=%[path]"
 listen waitbody
   bind \${ADDR:waitbody}
   http-request set-header x-before "%[req.body_len]"
@@ -220,6 +229,7 @@ const EXCHANGES: Exchange[] = [
   ex('tcpcontent', 'tcp-request content per request, vars seen by http rules', [GET('/a'), GET('/b'), GET('/deny'), GET('/c')], { pauseMs: 40 }),
   ex('tcpcontent2', 'tcp-request content with HTTP fetches, txn vars', [GET('/1', 'X-T: one\r\n'), GET('/2'), GET('/3', 'X-T: three\r\n')], { pauseMs: 40 }),
   ex('tcpcontent2', 'tcp-request content reject on the second request', [GET('/1', 'X-T: one\r\n'), GET('/2', 'X-T: drop\r\n')], { pauseMs: 40 }),
+  ex('tcpbefe', 'backend tcp-request content rules per request', [GET('/a'), GET('/b'), GET('/deny'), GET('/c')], { pauseMs: 40 }),
   ex('waitbody', 'wait-for-body at-least 5: resumes with 6 bytes', [`POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n${CLOSE}\r\n`, '123456', '78901234567890'], { pauseMs: 60 }),
   ex('waitbody', 'wait-for-body: complete chunked body', [`POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n${CLOSE}\r\n`, '2\r\nab\r\n0\r\n\r\n'], { pauseMs: 60 }),
   ex('waitbody', 'wait-for-body: no body, no wait', GET('/g1', CLOSE)),
