@@ -149,9 +149,9 @@ describe('global section: messages', () => {
   });
 
   it('not enforced keywords say so once parsed', () => {
-    const r = load('global\n tune.bufsize 32768\n daemon\n');
+    const r = load('global\n tune.bufsize 32768\n tune.ssl.cachesize 100\n daemon\n');
     const notes = r.diag.list.filter((d) => d.code === 'CFG_NOT_ENFORCED').map((d) => d.message);
-    assert.deepEqual(notes, ["'tune.bufsize' (lands with performance tuning) is parsed but not enforced yet by Switchyard."]);
+    assert.deepEqual(notes, ["'tune.ssl.cachesize' (lands with TLS) is parsed but not enforced yet by Switchyard."]);
   });
 });
 

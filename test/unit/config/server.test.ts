@@ -64,8 +64,8 @@ describe('server', () => {
   });
 
   it('marks options the runtime does not act on yet', () => {
-    const r = loadConfigText(`${T}backend be\n  server s1 1.2.3.4:80 check send-proxy observe layer4 slowstart 5s`);
+    const r = loadConfigText(`${T}backend be\n  server s1 1.2.3.4:80 check send-proxy observe layer4 slowstart 5s ssl sni str(x)`);
     const pending = r.diag.list.filter((d) => d.code === 'CFG_NOT_ENFORCED').map((d) => d.message);
-    assert.deepEqual(pending.map((m) => m.split(' ')[0]), ["'observe'", "'slowstart'"]);
+    assert.deepEqual(pending.map((m) => m.split(' ')[0]), ["'ssl'", "'sni'"]);
   });
 });

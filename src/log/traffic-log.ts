@@ -1,0 +1,89 @@
+/**
+ * The traffic logger of a frontend: its log format compiled once, its
+ * targets' sender, and the options that decide whether a stream is logged
+ * (configuration.txt §4.2 "option dontlognull", "option log-separate-errors",
+ * "option dontlog-normal"; §8 "Logging").
+ *
+ * A frontend logs traffic when it has a log format (`option tcplog`,
+ * `option httplog`, `log-format`...) and at least one `log` target that can
+ * be written (src/log/sender.ts). {@link trafficLoggerOf} answers undefined
+ * otherwise, once per frontend, so a stream of a silent frontend pays one
+ * cached lookup at its end and nothing else.
+ */
+import type { ProxyConfig } from '../config/model/proxy.js';
+import type { GlobalConfig } from '../config/model/global.js';
+import type { CompileEnv } from '../sample/compile.js';
+import { compileLogLine, type LineFn } from './line-format.js';
+import { LOG_ERR, LOG_INFO, LogSender } from './sender.js';
+import type { LogRecord } from './log-record.js';
+
+/** A frontend's compiled logger. */
+export class TrafficLogger {
+  /** haproxy's fe->log_count (%lc). */
+  count = 0;
+  constructor(
+    readonly sender: LogSender,
+    readonly line: LineFn,
+    readonly errorLine: LineFn | undefined,
+    readonly sd: LineFn | undefined,
+    readonly dontLogNull: boolean,
+    readonly separateErrors: boolean,
+    readonly dontLogNormal: boolean,
+  ) {}
+
+  /**
+   * Sends the line of one finished stream or transaction. `error` is
+   * haproxy's "the stream had an error" test (termination flags set or a
+   * 5xx status), `empty` "no byte was received from the client".
+   */
+  emit(r: LogRecord, error: boolean, empty: boolean): void {
+    // log.c strm_log(): dontlognull skips empty non-error streams, dontlog-normal every non-error one.
+    if (!error && ((this.dontLogNull && empty) || this.dontLogNormal)) return;
+    r.logCount = this.count++;
+    // `error-log-format` is for connection-level errors only (conn-log.ts), not for streams.
+    const level = error && this.separateErrors ? LOG_ERR : LOG_INFO;
+    this.sender.send(level, this.line(r), this.sd?.(r));
+  }
+}
+
+const cache = new WeakMap<ProxyConfig, TrafficLogger | null>();
+
+/** The sender of a proxy's `log` lines (also used by the embryonic-connection lines of src/tcp/conn-log.ts). */
+export function senderOf(p: ProxyConfig, global: GlobalConfig): LogSender {
+  return new LogSender(p.logs, {
+    tag: p.logTag ?? global.logTag ?? 'haproxy',
+    hostname: global.logSendHostname,
+  });
+}
+
+/**
+ * The traffic logger of frontend `p`, built at first use; undefined when
+ * the frontend does not log traffic. A format whose sample expressions
+ * cannot be compiled is treated as no format (the configuration check
+ * reports those).
+ */
+export function trafficLoggerOf(p: ProxyConfig, global: GlobalConfig, env: CompileEnv = {}): TrafficLogger | undefined {
+  const c = cache.get(p);
+  if (c !== undefined) return c ?? undefined;
+  const built = build(p, global, env);
+  cache.set(p, built ?? null);
+  return built;
+}
+
+function build(p: ProxyConfig, global: GlobalConfig, env: CompileEnv): TrafficLogger | undefined {
+  const parsed = p.logFormat?.parsed;
+  if (parsed === undefined || p.logs.length === 0) return undefined;
+  const sender = senderOf(p, global);
+  if (!sender.active) return undefined;
+  const line = compileLogLine(parsed, env);
+  if (!line.ok) return undefined;
+  const errParsed = p.errorLogFormat?.parsed;
+  const err = errParsed === undefined ? undefined : compileLogLine(errParsed, env);
+  const sdParsed = p.logFormatSd?.parsed;
+  const sd = sdParsed === undefined ? undefined : compileLogLine(sdParsed, env);
+  const opt = (n: string): boolean => p.options.get(n) === true;
+  return new TrafficLogger(
+    sender, line.fn, err?.ok === true ? err.fn : undefined, sd?.ok === true ? sd.fn : undefined,
+    opt('dontlognull'), opt('log-separate-errors'), opt('dontlog-normal'),
+  );
+}
