@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChunkedDecoder } from './contenders/chunked-decoder.js';
 import { startOrigin, type Origin } from './contenders/origin.js';
-import { arg, cpuSeconds, median, rssBytes } from './contenders/proc.js';
+import { arg, cpuSeconds, median, rssBytes, runRole } from './contenders/proc.js';
 import { startHaproxy, startNginx, startSwitchyard, stopContender, type Contender } from './contenders/proxies.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -228,11 +228,4 @@ async function main(): Promise<void> {
   }
 }
 
-const role = arg('role', 'main');
-if (role === 'client') void runClient();
-else {
-  main().catch((e: unknown) => {
-    process.stderr.write(`[bench] ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  });
-}
+runRole(main, { client: runClient });

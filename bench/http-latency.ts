@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { startHttpProxyContender } from './contenders/http-proxy.js';
 import { startOrigin, type Origin } from './contenders/origin.js';
-import { arg, hasCommand, median, quantile } from './contenders/proc.js';
+import { arg, hasCommand, median, quantile, runRole } from './contenders/proc.js';
 import { startHaproxy, startNginx, startSwitchyard, stopContender, type Contender } from './contenders/proxies.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -346,11 +346,4 @@ async function main(): Promise<void> {
   }
 }
 
-const role = arg('role', 'main');
-if (role === 'client') void runClient();
-else {
-  main().catch((e: unknown) => {
-    process.stderr.write(`[bench] ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  });
-}
+runRole(main, { client: runClient });

@@ -17,16 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpProxyRatioLine, startHttpProxyContender } from './contenders/http-proxy.js';
+import { arg, cpuSeconds, freePort, waitPort } from './contenders/proc.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const HAPROXY = process.env['HAPROXY_BIN'] ?? '/usr/sbin/haproxy';
 const NGINX = '/usr/sbin/nginx';
-const CLK_TCK = 100;
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? def) : def;
-}
 
 /** Origin: answers every request with a 13-byte body, keep-alive, without parsing more than the head end. */
 function runOrigin(): void {
@@ -99,33 +94,6 @@ async function runSwitchyard(): Promise<void> {
 }
 
 // ---- orchestration ---------------------------------------------------------
-
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(parts[11]) + Number(parts[12])) / CLK_TCK;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const c = net.connect({ port, host: '127.0.0.1' });
-      c.on('connect', () => { c.destroy(); r(true); });
-      c.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} never listened`);
-}
 
 interface Proxy { name: string; port: number; proc: ChildProcess }
 

@@ -82,3 +82,20 @@ export function hasCommand(cmd: string): boolean {
   }
   return false;
 }
+
+/**
+ * Entry point of a benchmark that re-runs itself in helper roles: runs
+ * `roles[--role]` when the command line names one, else `main`, whose
+ * failure is printed as `[bench] <message>` with exit code 1.
+ */
+export function runRole(main: () => Promise<void>, roles: Readonly<Record<string, () => unknown>> = {}): void {
+  const run = roles[arg('role', 'main')];
+  if (run !== undefined) {
+    void run();
+    return;
+  }
+  main().catch((e: unknown) => {
+    process.stderr.write(`[bench] ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -323,20 +323,13 @@ function clientCookies(t: PersistTxn, ck: CookieSpec, h: string): string | undef
       prev = c.next;
       continue;
     }
-    if (c.equal === c.next) {
-      // Not our cookie: keep it, and delete the block scheduled before it.
-      preserveHdr = true;
-      if (delFrom >= 0) {
-        const d = delHeaderValue(h, delFrom, prev);
-        h = d.value;
-        c.next += d.delta;
-        delFrom = -1;
-      }
-      prev = c.next;
-      continue;
+    // A cookie without '=' is never ours; the spaces around '=' of the others go first.
+    let ours = false;
+    if (c.equal !== c.next) {
+      h = stripAroundEqual(h, c);
+      ours = c.attEnd - c.attBeg === ck.name.length && h.startsWith(ck.name, c.attBeg);
     }
-    h = stripAroundEqual(h, c);
-    if (c.attEnd - c.attBeg === ck.name.length && h.startsWith(ck.name, c.attBeg)) {
+    if (ours) {
       const delim = ourCookie(t, ck, h, c.valBeg, c.valEnd);
       if (ck.prefix && delim !== c.valEnd) {
         // prefix mode: forward the application's value without "SRV~"
@@ -349,6 +342,7 @@ function clientCookies(t: PersistTxn, ck: CookieSpec, h: string): string | undef
         delFrom = prev;
       }
     } else {
+      // Not our cookie: keep it, and delete the block scheduled before it.
       preserveHdr = true;
       if (delFrom >= 0) {
         const d = delHeaderValue(h, delFrom, prev);

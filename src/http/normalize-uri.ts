@@ -118,11 +118,11 @@ function isUnreserved(c: number): boolean {
 }
 
 /**
- * uri_normalizer_percent_upper(): hex digits of "%xx" sequences are
- * uppercased; a '%' not followed by two hex digits is kept, or makes the
- * request invalid in strict mode.
+ * The walk both percent normalizers share: each "%xx" sequence (a '%' and
+ * two hex digits) is replaced by `rewrite(seq)`; a '%' not followed by two
+ * hex digits is kept, or makes the request invalid in strict mode.
  */
-export function percentToUppercase(input: string, strict: boolean): NormalizeResult {
+function rewritePercents(input: string, strict: boolean, rewrite: (seq: string) => string): NormalizeResult {
   if (!input.includes('%')) return input;
   let out = '';
   for (let i = 0; i < input.length; i++) {
@@ -132,7 +132,7 @@ export function percentToUppercase(input: string, strict: boolean): NormalizeRes
       continue;
     }
     if (i + 2 < input.length && isHex(input.charCodeAt(i + 1)) && isHex(input.charCodeAt(i + 2))) {
-      out += `%${input.slice(i + 1, i + 3).toUpperCase()}`;
+      out += rewrite(input.slice(i, i + 3));
       i += 2;
       continue;
     }
@@ -142,30 +142,31 @@ export function percentToUppercase(input: string, strict: boolean): NormalizeRes
   return out;
 }
 
+/** "%xx" with its hex digits uppercased ('%' has no case). */
+const upperPercent = (seq: string): string => seq.toUpperCase();
+
+/** "%xx" decoded when it is an unreserved character (RFC 3986 §6.2.2.2), else kept as written. */
+function decodeUnreserved(seq: string): string {
+  const code = parseInt(seq.slice(1), 16);
+  return isUnreserved(code) ? String.fromCharCode(code) : seq;
+}
+
+/**
+ * uri_normalizer_percent_upper(): hex digits of "%xx" sequences are
+ * uppercased; a '%' not followed by two hex digits is kept, or makes the
+ * request invalid in strict mode.
+ */
+export function percentToUppercase(input: string, strict: boolean): NormalizeResult {
+  return rewritePercents(input, strict, upperPercent);
+}
+
 /**
  * uri_normalizer_percent_decode_unreserved(): "%xx" sequences of unreserved
  * characters are decoded (RFC 3986 §6.2.2.2), others are kept as written;
  * a '%' not followed by two hex digits is kept, or is invalid in strict mode.
  */
 export function percentDecodeUnreserved(input: string, strict: boolean): NormalizeResult {
-  if (!input.includes('%')) return input;
-  let out = '';
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]!;
-    if (ch !== '%') {
-      out += ch;
-      continue;
-    }
-    if (i + 2 < input.length && isHex(input.charCodeAt(i + 1)) && isHex(input.charCodeAt(i + 2))) {
-      const code = parseInt(input.slice(i + 1, i + 3), 16);
-      out += isUnreserved(code) ? String.fromCharCode(code) : input.slice(i, i + 3);
-      i += 2;
-      continue;
-    }
-    if (strict) return INVALID;
-    out += ch;
-  }
-  return out;
+  return rewritePercents(input, strict, decodeUnreserved);
 }
 
 /** Byte order of two parameter names (memcmp, then the shorter first). */

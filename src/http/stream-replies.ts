@@ -18,6 +18,7 @@ import { CONNECT, connMode, FORWARD, MODE_CLO, WAIT_REQ } from './stream-state.j
 /** Applies a rule outcome; true when the transaction ended there. */
 export function answer(s: HttpStream, out: RuleOutcome): boolean {
   if (out.kind !== 'reply') return false;
+  s.txlog?.ruleReply();
   if (out.reset === true) silentDrop(s);
   else if (out.tarpit === true) tarpit(s, out.bytes);
   else sendReply(s, out.bytes, out.close);
@@ -73,6 +74,7 @@ export function sendReply(s: HttpStream, bytes: Buffer, close: boolean, withConn
   // http-after-response rules apply to generated responses too (src/http/after-response.ts),
   // with the backend still known.
   bytes = afterGeneratedResponse(s, bytes);
+  s.txlog?.reply(bytes);
   s.resStarted = true;
   detachSrv(s)?.destroy();
   releaseServer(s);
@@ -132,6 +134,8 @@ export function timeoutReply(s: HttpStream): void {
  */
 export function rawErrorReply(s: HttpStream, status: DefaultErrorStatus): void {
   if (!frontendPageIsEmpty(s, status)) s.cli.write(rawErrorMessage(status));
+  // haproxy logs the mux's own error with its status and 0 bytes.
+  s.txlog?.reply(rawErrorMessage(status), false);
 }
 
 /** The server's response failed (bad bytes, early close): a 502, termination `SH`. */

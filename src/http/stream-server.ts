@@ -341,6 +341,7 @@ export function connectFailed(s: HttpStream): void {
 
 /** Gives back the server slot and the backend's current-connection count. */
 export function releaseServer(s: HttpStream): void {
+  s.txlog?.released();
   const server = s.server;
   s.server = undefined;
   if (server !== undefined) server.drop(s);

@@ -64,6 +64,7 @@ import { acceptPayloadAnyMethod, checkcacheBlocks, proxyMisc, restrictRequest, t
 import { attemptHead, attemptPlan, beginRequest, capture, firstSendDone, replayParts, retryOnFailure, retryOnStatus, RE_JUNK, type L7Replay } from './l7-retry.js';
 import './auth.js';
 import './unique-id.js';
+import { httpLogBegin, type HttpTxnLog } from '../log/http-log.js';
 
 /** Request parser events: the stream's own methods, bound once. */
 class ReqEvents implements H1Events {
@@ -201,6 +202,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   prioClass: number | undefined = undefined;
   prioOffset: number | undefined = undefined;
   logLevel: string | undefined = undefined;
+  /** The traffic log marks, only when the frontend logs (src/log/http-log.ts). */
+  txlog: HttpTxnLog | undefined;
 
   constructor(runtime: Runtime, fe: Frontend, listener: Listener, cli: net.Socket) {
     this.runtime = runtime;
@@ -215,6 +218,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.resParser = new H1Parser({ kind: 'response', ...clean(opts) }, new ResEvents(this));
     this.cliLast = clock();
     this.waitStart = this.cliLast;
+    this.txlog = httpLogBegin(this);
   }
 
   // ---- SampleContext / HttpMessageSlot -----------------------------------
@@ -401,6 +405,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   onReqHead(head: H1Head): void {
     this.txCount++;
     this.reqHead = head;
+    this.txlog?.head(head);
     this.reqCanon = undefined;
     this.resHead = undefined;
     this.resCanon = undefined;
@@ -724,6 +729,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   /** A response head (interim or final). Returns false to pause the parser (tunnel). */
   onResHead(head: H1Head): boolean {
     this.resHead = head;
+    if (!head.isInterim) this.txlog?.response(head);
     // http_ana.c: `observe layer7` counts 100-499, 501 and 505 as valid (src/server/server-observe.ts).
     if (this.server?.observer !== undefined) this.server.observe(observedStatus(head.status));
     this.resCanon = undefined;
@@ -890,6 +896,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   // ---- transaction end ---------------------------------------------------
 
   endTransaction(): void {
+    this.txlog?.end();
     const sock = detachSrv(this);
     const s = this.server;
     // Bytes after the response (the server's protocol error) are dropped with the buffer.
@@ -986,6 +993,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.txlog?.end();
     this.phase = DONE;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

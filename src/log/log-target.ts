@@ -137,7 +137,9 @@ export function parseLogWords(words: readonly string[], inGlobal: boolean): LogL
     cur += 2;
   }
   let format: LogFormatName = 'rfc3164';
+  let formatGiven = false;
   if (arg(cur) === 'format') {
+    formatGiven = true;
     const f = arg(cur + 1);
     if (!(LOG_FORMATS as readonly string[]).includes(f)) return { ok: false, message: `unknown log format '${f}'` };
     format = f as LogFormatName;
@@ -194,9 +196,25 @@ export function parseLogWords(words: readonly string[], inGlobal: boolean): LogL
     action: 'add',
     target: {
       target, text, facility: facility as LogFacility, level, minLevel, format, maxLength,
+      ...(formatGiven ? { formatGiven } : {}),
       ...(sample !== undefined ? { sample } : {}),
     },
   };
+}
+
+/**
+ * Why a parsed target sends nothing yet (src/log/sender.ts has no transport
+ * for it), or undefined for the targets that work: fd@/stdout/stderr and
+ * UDP over IPv4/IPv6.
+ */
+export function pendingLogTarget(t: Pick<LogTargetConfig, 'target'>): string | undefined {
+  const tg = t.target;
+  if (tg.kind === 'fd') return undefined;
+  if (tg.kind === 'ring') return 'ring log targets land with rings';
+  if (tg.kind === 'stream') return 'stream log targets land with rings';
+  const f = tg.address.family;
+  if (f === 'ipv4' || f === 'ipv6' || f === 'udp4' || f === 'udp6') return undefined;
+  return 'unix datagram log targets: no AF_UNIX datagram sockets in Node.js';
 }
 
 /**

@@ -13,8 +13,10 @@
  *
  * Per target: `level` filters (a message more verbose than it is not sent),
  * `minlevel` raises the severity written in the header, `len` truncates the
- * whole line (header included) to len-1 bytes before the "\n", `sample`
- * sends only the lines whose index falls in its ranges.
+ * whole line (header included) to len bytes before the "\n". `sample` is
+ * parsed but not applied: haproxy 2.6.12 sends every line of a sampled
+ * target (checked: `sample 1:2` and `sample 2-3,5:5` let every line through),
+ * and the reference wins.
  */
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -54,12 +56,12 @@ function bsdTime(d: Date): string {
 /**
  * The header haproxy writes before a message for one target format
  * (log.c __send_log(), checked with haproxy 2.6 over UDP):
- *   rfc3164  `<PRI>Mmm dd hh:mm:ss [host ]tag[pid]: `
+ *   rfc3164  `<PRI>Mmm dd hh:mm:ss [host ]tag[pid]: ` (host: see below)
  *   local    `<PRI>Mmm dd hh:mm:ss tag[pid]: ` (never the host name)
  *   rfc5424  `<PRI>1 ISO host|- tag pid - SD|- `
  *   priority `<PRI>`, short `<LEVEL>`, timed `<LEVEL>ISO `, iso `ISO `, raw nothing.
  */
-export function logHeader(format: LogFormatName, pri: number, level: number, id: LogIdentity, sd?: string): string {
+export function logHeader(format: LogFormatName, pri: number, level: number, id: LogIdentity, sd?: string, formatGiven = false): string {
   switch (format) {
     case 'raw':
       return '';
@@ -76,8 +78,13 @@ export function logHeader(format: LogFormatName, pri: number, level: number, id:
       return `<${pri}>1 ${nowIso()} ${id.hostname ?? '-'} ${id.tag} ${process.pid} - ${sd !== undefined && sd !== '' ? sd : '-'} `;
     case 'local':
       return `<${pri}>${bsdTime(new Date())} ${id.tag}[${process.pid}]: `;
-    default:
-      return `<${pri}>${bsdTime(new Date())} ${id.hostname !== undefined ? `${id.hostname} ` : ''}${id.tag}[${process.pid}]: `;
+    default: {
+      // Checked with haproxy 2.6.12: an explicit `format rfc3164` always has a host
+      // field ("localhost" without log-send-hostname); the implicit default has one
+      // only with log-send-hostname.
+      const host = id.hostname ?? (formatGiven ? 'localhost' : undefined);
+      return `<${pri}>${bsdTime(new Date())} ${host !== undefined ? `${host} ` : ''}${id.tag}[${process.pid}]: `;
+    }
   }
 }
 
@@ -146,9 +153,6 @@ interface CompiledTarget {
   readonly facility: number;
   readonly level: number;
   readonly minLevel: number;
-  /** process_send_log(): the sampling state (current range index, line index). */
-  rg: number;
-  idx: number;
 }
 
 /** Sends lines to a list of targets (a proxy's `log` lines). */
@@ -164,8 +168,6 @@ export class LogSender {
         facility: LOG_FACILITIES.indexOf(cfg.facility),
         level: LOG_LEVELS.indexOf(cfg.level),
         minLevel: LOG_LEVELS.indexOf(cfg.minLevel),
-        rg: 0,
-        idx: 0,
       });
     }
   }
@@ -179,29 +181,14 @@ export class LogSender {
   send(level: number, msg: string, sd?: string): void {
     for (const t of this.targets) {
       if (level > t.level) continue;
-      if (!sampled(t)) continue;
       // configuration.txt §4.2 "log": a message more severe than minlevel is sent at minlevel.
       const lvl = level < t.minLevel ? t.minLevel : level;
-      const text = logHeader(t.cfg.format, t.facility * 8 + lvl, lvl, this.id, sd) + msg;
-      const max = t.cfg.maxLength - 1;
+      const text = logHeader(t.cfg.format, t.facility * 8 + lvl, lvl, this.id, sd, t.cfg.formatGiven === true) + msg;
+      // Checked with haproxy 2.6: `len 100` sends 100 characters then "\n" over UDP, 99 then "\n" to fd@ targets.
+      const max = t.cfg.target.kind === 'fd' ? t.cfg.maxLength - 1 : t.cfg.maxLength;
       const line = Buffer.from(text.length > max ? `${text.slice(0, max)}\n` : `${text}\n`, 'latin1');
-      t.send(line.length > max + 1 ? line.subarray(0, max + 1) : line);
+      t.send(line);
     }
   }
 }
 
-/**
- * log.c process_send_log(): `sample <ranges>:<size>` keeps a line index
- * running from 1 to size; a line is sent when its index is in the current
- * range, and the next range starts once the current one's high end is used.
- */
-function sampled(t: CompiledTarget): boolean {
-  const s = t.cfg.sample;
-  if (s === undefined) return true;
-  const next = t.idx + 1;
-  const r = s.ranges[t.rg]!;
-  const inRange = r.low <= next && next <= r.high;
-  if (inRange && next === r.high) t.rg = (t.rg + 1) % s.ranges.length;
-  t.idx = next % s.size;
-  return inRange;
-}

@@ -46,14 +46,37 @@ export class TrafficLogger {
   }
 }
 
-const cache = new WeakMap<ProxyConfig, TrafficLogger | null>();
+/** What a frontend logs: traffic lines (a log format), or only "Connect from" lines (targets without a format). */
+export interface FrontendLog {
+  readonly logger?: TrafficLogger | undefined;
+  readonly connect?: LogSender | undefined;
+}
+
+const cache = new WeakMap<ProxyConfig, FrontendLog | null>();
 
 /** The sender of a proxy's `log` lines (also used by the embryonic-connection lines of src/tcp/conn-log.ts). */
-export function senderOf(p: ProxyConfig, global: GlobalConfig): LogSender {
+export function senderOf(p: ProxyConfig, global: Pick<GlobalConfig, 'logTag' | 'logSendHostname'>): LogSender {
   return new LogSender(p.logs, {
     tag: p.logTag ?? global.logTag ?? 'haproxy',
     hostname: global.logSendHostname,
   });
+}
+
+/** What frontend `p` logs, built once; undefined when it logs nothing per connection. */
+export function frontendLogOf(p: ProxyConfig, global: GlobalConfig, env: CompileEnv = {}): FrontendLog | undefined {
+  const c = cache.get(p);
+  if (c !== undefined) return c ?? undefined;
+  let built: FrontendLog | undefined;
+  if (p.logFormat === undefined) {
+    // session.c: a frontend with log targets but no log format logs each connection as "Connect from".
+    const sender = p.logs.length > 0 && (p.mode === 'tcp' || p.mode === 'http') ? senderOf(p, global) : undefined;
+    if (sender?.active === true) built = { connect: sender };
+  } else {
+    const logger = build(p, global, env);
+    if (logger !== undefined) built = { logger };
+  }
+  cache.set(p, built ?? null);
+  return built;
 }
 
 /**
@@ -63,11 +86,22 @@ export function senderOf(p: ProxyConfig, global: GlobalConfig): LogSender {
  * reports those).
  */
 export function trafficLoggerOf(p: ProxyConfig, global: GlobalConfig, env: CompileEnv = {}): TrafficLogger | undefined {
-  const c = cache.get(p);
-  if (c !== undefined) return c ?? undefined;
-  const built = build(p, global, env);
-  cache.set(p, built ?? null);
-  return built;
+  return frontendLogOf(p, global, env)?.logger;
+}
+
+/** True when the frontend writes any line per connection (traffic or "Connect from"): its streams call the log hooks. */
+export function frontendLogs(p: ProxyConfig, global: GlobalConfig): boolean {
+  return frontendLogOf(p, global, {}) !== undefined;
+}
+
+/**
+ * session.c: "Connect from <src>:<port> to <dst>:<port> (<frontend>/<HTTP|TCP>)"
+ * at level info, sent at accept by a frontend with `log` targets and no log
+ * format. Does nothing for other frontends.
+ */
+export function connectLog(p: ProxyConfig, sender: LogSender, src: { address: string; port: number } | undefined, dst: { address: string; port: number } | undefined): void {
+  const a = (e: { address: string; port: number } | undefined): string => (e === undefined ? '-:0' : `${e.address.startsWith('::ffff:') && e.address.includes('.') ? e.address.slice(7) : e.address}:${e.port}`);
+  sender.send(LOG_INFO, `Connect from ${a(src)} to ${a(dst)} (${p.name}/${p.mode === 'http' ? 'HTTP' : 'TCP'})`);
 }
 
 function build(p: ProxyConfig, global: GlobalConfig, env: CompileEnv): TrafficLogger | undefined {

@@ -12,7 +12,8 @@
  * the listener is a TCP one. Everything else, and every stream when
  * `SWITCHYARD_NET_SOCKET=1`, takes TcpStream.
  *
- * Behaviour is TcpStream's, step for step: queueing and `timeout queue`,
+ * Behaviour is TcpStream's, step for step, and written once in their common
+ * base (src/tcp/stream-core.ts): queueing and `timeout queue`,
  * `timeout connect`, retries and redispatch, one timer per stream for the
  * inactivity timeouts (`client`, `server`, `tunnel`, `client-fin`,
  * `server-fin`, refreshed by reads from a side and writes to it, not armed
@@ -26,16 +27,10 @@
 import { isIP } from 'node:net';
 import type { Listener } from '../net/listener.js';
 import { RawSocket, rawHandlesAvailable, rawTargetOf, type RawSocketOwner, type TcpHandle } from '../net/raw-handle.js';
-import { Observed, type Server, type Waiter } from '../server/server.js';
-import type { PickContext } from '../lb/registry.js';
+import { Observed } from '../server/server.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
-import { retryDecision } from '../proxy/retry-policy.js';
-import type { StreamState } from './stream.js';
-
-/** haproxy's "state at end" letters: R request, Q queue, C connect, D data. */
-const STATE_LETTER: Record<StreamState, string> = {
-  init: 'R', proxy: 'R', inspect: 'R', queued: 'Q', turnaround: 'C', connecting: 'C', established: 'D', closed: 'D',
-};
+import { clock, countConnection, TcpStreamCore } from './stream-core.js';
+import { frontendLogs } from '../log/traffic-log.js';
 
 /** Balance algorithms that never read the payload or a sample expression. */
 const PLAIN_BALANCE = new Set(['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'random']);
@@ -46,6 +41,8 @@ const PLAIN_BALANCE = new Set(['roundrobin', 'static-rr', 'leastconn', 'first', 
  */
 export function rawBackendOf(fe: Frontend): Backend | undefined {
   if (!rawHandlesAvailable || fe.config.mode !== 'tcp' || fe.l4 !== undefined) return undefined;
+  // A frontend that logs traffic takes TcpStream, which records its line (src/log/tcp-log.ts); this path stays log-free.
+  if (frontendLogs(fe.config, fe.runtime.model.global)) return undefined;
   // Without layer-4 work, switching rules are unconditional (src/tcp/l4.ts): the backend is fixed.
   const be = fe.selectBackend(undefined);
   if (be === undefined || be.l4 !== undefined || be.config.mode !== 'tcp') return undefined;
@@ -62,66 +59,24 @@ export function rawBackendOf(fe: Frontend): Backend | undefined {
   return be;
 }
 
-const clock = (): number => performance.now();
-
 /** One proxied TCP connection on raw handles. Its own pick context and event owner. */
-export class RawTcpStream implements Waiter, PickContext, RawSocketOwner {
-  queueSeq = 0;
-  queued = false;
-  readonly runtime: Runtime;
-  readonly fe: Frontend;
-  readonly listener: Listener;
+export class RawTcpStream extends TcpStreamCore implements RawSocketOwner {
   readonly cli: RawSocket;
   srv: RawSocket | undefined;
   readonly be: Backend;
-  server: Server | undefined;
-  state: StreamState = 'init';
-  readonly acceptDate = Date.now();
-  readonly tAccept = clock();
-  tQueued = -1;
-  tConnectStart = -1;
-  tEstablished = -1;
-  bytesIn = 0;
-  bytesOut = 0;
-  retriesDone = 0;
-  redispatched = false;
-  termCause = '-';
-  termState = '-';
-  /** The server that just failed, to avoid when redispatching (PickContext). */
-  avoid: Server | undefined;
-
-  private cliLast: number;
-  private srvLast = 0;
-  private deadline = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private queuedOn: Server | undefined;
-  private cliFull = false;
-  private srvFull = false;
-  private cliReadDone = false;
-  private srvReadDone = false;
-  private cliClosed = false;
-  private srvClosed = true;
-  private finished = false;
 
   /** `handle` is an accepted connection of `listener`; `be` is {@link rawBackendOf}(fe). */
   constructor(runtime: Runtime, fe: Frontend, listener: Listener, handle: TcpHandle, be: Backend) {
-    this.runtime = runtime;
-    this.fe = fe;
-    this.listener = listener;
+    super(runtime, fe, listener);
     this.cli = RawSocket.accepted(handle, this);
     this.be = be;
-    this.cliLast = this.tAccept;
   }
 
   /** Registers the stream and assigns a server (proxy.c process_switching_rules() found `be` already). */
   start(): void {
     this.runtime.streams.add(this);
-    const fc = this.fe.counters;
-    fc.cumConns++;
-    if (++fc.curConns > fc.maxConns) fc.maxConns = fc.curConns;
-    const bc = this.be.counters;
-    bc.cumConns++;
-    if (++bc.curConns > bc.maxConns) bc.maxConns = bc.curConns;
+    countConnection(this.fe.counters);
+    countConnection(this.be.counters);
     this.assign();
   }
 
@@ -135,72 +90,9 @@ export class RawTcpStream implements Waiter, PickContext, RawSocketOwner {
     return this.cli.localPort ?? 0;
   }
 
-  // ---- server assignment, queue, connect (as TcpStream) -------------------
+  // ---- connect (assignment, queue and retries: stream-core.ts) ---------------
 
-  /** backend.c: assign_server_and_queue(). */
-  private assign(): void {
-    const be = this.be;
-    const s = be.algorithm.pick(this);
-    if (s === undefined) {
-      if (be.activeCount + be.backupCount > 0) {
-        be.queue.push(this);
-        be.counters.queued++;
-        this.enterQueue();
-        return;
-      }
-      this.refuse('C', 'S');
-      return;
-    }
-    if (!s.hasFreeSlot()) {
-      if (s.maxqueue > 0 && s.queue.length >= s.maxqueue) {
-        this.refuse('Q', 's');
-        return;
-      }
-      s.enqueue(this);
-      this.queuedOn = s;
-      this.enterQueue();
-      return;
-    }
-    s.take(this);
-    this.useServer(s);
-  }
-
-  private enterQueue(): void {
-    this.state = 'queued';
-    this.tQueued = clock();
-    // configuration.txt §4.2 "timeout queue": defaults to "timeout connect".
-    const t = this.be.timeouts.queue ?? this.be.timeouts.connect;
-    if (t !== undefined) this.armAt(this.tQueued + t);
-  }
-
-  /** Called by a queue when a slot was taken for us. */
-  grant(server: Server): void {
-    this.queuedOn = undefined;
-    if (this.finished) {
-      server.drop(this);
-      return;
-    }
-    this.useServer(server);
-  }
-
-  private useServer(s: Server): void {
-    const prev = this.avoid;
-    if (prev !== undefined) {
-      if (prev !== s) {
-        this.redispatched = true;
-        prev.counters.redispatches++;
-        this.be.counters.redispatches++;
-      } else {
-        prev.counters.retries++;
-        this.be.counters.retries++;
-      }
-      this.avoid = undefined;
-    }
-    this.server = s;
-    this.connect();
-  }
-
-  private connect(): void {
+  protected connect(): void {
     const be = this.be;
     this.state = 'connecting';
     this.tConnectStart = clock();
@@ -210,7 +102,7 @@ export class RawTcpStream implements Waiter, PickContext, RawSocketOwner {
     const target = rawTargetOf(be.connectOptionsFor(this.server!, this));
     if (target === undefined) {
       // rawBackendOf() checked every server: only a bug gets here. Fail like a refused connect.
-      this.connectFailed(-1);
+      this.connectFailed(false);
       return;
     }
     this.srv = RawSocket.connect(target, this);
@@ -220,7 +112,7 @@ export class RawTcpStream implements Waiter, PickContext, RawSocketOwner {
   onRawConnect(s: RawSocket, errno: number): void {
     if (s !== this.srv) return;
     if (errno !== 0) {
-      this.connectFailed(errno);
+      this.connectFailed(false);
       return;
     }
     this.state = 'established';
@@ -344,155 +236,31 @@ export class RawTcpStream implements Waiter, PickContext, RawSocketOwner {
     else srv.close();
   }
 
-  // ---- connection failures, retries, redispatch ---------------------------
+  // ---- connection failures (retries and redispatch: stream-core.ts) ------------
 
-  /** backend.c: back_handle_st_cer(); `errno` undefined for a connect timeout. */
-  private connectFailed(errno: number | undefined): void {
-    const be = this.be;
-    const s = this.server!;
+  /** The failed connection is closed and forgotten. */
+  protected dropServerSocket(): void {
     this.closeSrv(false);
     this.srv = undefined;
-    s.observe(Observed.L4_ERR);
-    if (this.retriesDone >= be.retries) {
-      s.counters.connectFailures++;
-      be.counters.connectFailures++;
-      this.releaseServer();
-      this.setTerm(errno === undefined ? 's' : 'S', 'C');
-      this.closeClient();
-      return;
-    }
-    this.retriesDone++;
-    const { redispatch, delayed, delayMs } = retryDecision(be, s, this.retriesDone);
-    this.avoid = s;
-    if (redispatch) this.releaseServer();
-    if (delayed) {
-      this.state = 'turnaround';
-      this.armAt(clock() + delayMs);
-      return;
-    }
-    this.retry();
   }
 
-  private retry(): void {
-    if (this.server !== undefined) {
-      const s = this.server;
-      this.avoid = undefined;
-      s.counters.retries++;
-      this.be.counters.retries++;
-      this.connect();
-      return;
-    }
-    this.assign();
-  }
-
-  private releaseServer(): void {
+  protected releaseServer(): void {
     const s = this.server;
     if (s === undefined) return;
     this.server = undefined;
     s.drop(this);
   }
 
-  // ---- timers (as TcpStream) -------------------------------------------
+  // ---- the timer (queue, connect, side timeouts: stream-core.ts) ------------
 
-  private armAt(deadline: number): void {
-    this.deadline = deadline;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(deadline - clock())));
-  }
-
-  private disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.deadline = 0;
-  }
-
-  /** `timeout tunnel` replaces both; `client-fin`/`server-fin` once a direction is shut (configuration.txt §4.2). */
-  private sideTimeouts(): { cli: number | undefined; srv: number | undefined } {
-    const be = this.be;
-    const tunnel = be.timeouts.tunnel;
-    let cli = tunnel ?? this.fe.timeouts.client;
-    let srv = tunnel ?? be.timeouts.server;
-    if (this.cliReadDone || this.srvReadDone) {
-      cli = this.fe.timeouts.clientFin ?? cli;
-      srv = be.timeouts.serverFin ?? srv;
-    }
-    return { cli, srv };
-  }
-
-  private rearm(now: number): void {
-    const d = this.nextDeadline();
-    if (d === Infinity) {
-      this.disarm();
-      return;
-    }
-    // An earlier pending timer (the connect deadline) is kept: it re-arms itself when it fires.
-    if (this.timer !== undefined && this.deadline <= d) return;
-    this.deadline = d;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(d - now)));
-  }
-
-  private nextDeadline(): number {
-    const t = this.sideTimeouts();
-    let d = Infinity;
-    const cliArmed = this.cliFull || (!this.cliReadDone && !this.srvFull);
-    const srvArmed = this.srvFull || (!this.srvReadDone && !this.cliFull);
-    if (t.cli !== undefined && cliArmed) d = Math.min(d, this.cliLast + t.cli);
-    if (t.srv !== undefined && srvArmed) d = Math.min(d, this.srvLast + t.srv);
-    return d;
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    if (this.finished) return;
-    const now = clock();
-    switch (this.state) {
-      case 'queued':
-        this.leaveQueue();
-        this.be.counters.queueTimeouts++;
-        this.setTerm('s', 'Q');
-        this.closeClient();
-        return;
-      case 'connecting':
-        if (now + 1 >= this.deadline) this.connectFailed(undefined);
-        else this.armAt(this.deadline);
-        return;
-      case 'turnaround':
-        this.retry();
-        return;
-      case 'established': {
-        const t = this.sideTimeouts();
-        const cliArmed = this.cliFull || (!this.cliReadDone && !this.srvFull);
-        const srvArmed = this.srvFull || (!this.srvReadDone && !this.cliFull);
-        if (t.cli !== undefined && cliArmed && now + 1 >= this.cliLast + t.cli) {
-          this.setTerm('c', 'D');
-          this.abortBoth();
-          return;
-        }
-        if (t.srv !== undefined && srvArmed && now + 1 >= this.srvLast + t.srv) {
-          this.setTerm('s', 'D');
-          this.abortBoth();
-          return;
-        }
-        this.rearm(now);
-        return;
-      }
-      default:
-        // Closing after a refusal: the client did not close in time.
-        this.closeCli(false);
-        this.maybeFinish();
-    }
-  };
-
-  private leaveQueue(): void {
-    if (!this.queued) return;
-    if (this.queuedOn !== undefined) this.queuedOn.queue.remove(this);
-    else this.be.queue.remove(this);
-    this.queuedOn = undefined;
+  /** Closing after a refusal: the client did not close in time. */
+  protected otherTimer(): void {
+    this.closeCli(false);
+    this.maybeFinish();
   }
 
   /** Closes both connections at once; `option nolinger` makes that side's close a reset. */
-  private abortBoth(): void {
+  protected abortBoth(): void {
     if (!this.srvClosed) this.closeSrv(this.be.noLinger);
     if (!this.cliClosed) this.closeCli(this.fe.tuning.noLinger);
     this.maybeFinish();
@@ -500,76 +268,16 @@ export class RawTcpStream implements Waiter, PickContext, RawSocketOwner {
 
   // ---- ending ---------------------------------------------------------
 
-  private setTerm(cause: string, state?: string): void {
-    this.termCause = cause;
-    this.termState = state ?? STATE_LETTER[this.state];
-  }
-
-  private refuse(state: string, cause: string): void {
-    if (this.termCause === '-') {
-      this.termCause = cause;
-      this.termState = state;
-    }
-    this.closeClient();
-  }
-
-  /**
-   * Sends a FIN to the client and discards what it still sends, so the close
-   * is not turned into a reset by unread data; the client timeout bounds it.
-   */
-  private closeClient(): void {
-    this.state = 'closed';
-    const cli = this.cli;
-    if (!this.cliClosed) {
-      cli.readStart();
-      cli.shutdown();
-    }
-    const t = this.fe.timeouts.client;
-    this.armAt(clock() + (t ?? 10000));
-    this.maybeFinish();
-  }
-
-  private maybeFinish(): void {
-    if (this.finished || !this.cliClosed || !this.srvClosed) return;
-    this.finish();
-  }
-
-  /** Releases everything the stream holds, exactly once. */
-  private finish(): void {
-    this.finished = true;
-    this.state = 'closed';
-    this.disarm();
-    this.leaveQueue();
-    const s = this.server;
-    if (s !== undefined) {
-      s.counters.bytesIn += this.bytesIn;
-      s.counters.bytesOut += this.bytesOut;
-    }
-    const fc = this.fe.counters;
-    fc.bytesIn += this.bytesIn;
-    fc.bytesOut += this.bytesOut;
-    fc.curConns--;
-    const bc = this.be.counters;
-    bc.bytesIn += this.bytesIn;
-    bc.bytesOut += this.bytesOut;
-    bc.curConns--;
-    this.releaseServer();
+  protected unregister(): void {
     this.runtime.streams.delete(this);
     this.listener.release();
     this.runtime.onStreamEnd(this);
   }
 
-  /** Closes both connections now (hard stop, shutdown-sessions). */
-  kill(): void {
-    if (this.finished) return;
-    if (this.termCause === '-') this.setTerm('K');
-    this.disarm();
-    if (this.state === 'turnaround' || this.state === 'queued') this.state = 'closed';
-    this.abortBoth();
-  }
-
-  /** The two termination flags (`--` for a normal end), as in haproxy's logs. */
-  get terminationFlags(): string {
-    return `${this.termCause}${this.termState}`;
+  /** closeClient() (stream-core.ts): a FIN, and what the client still sends is read and dropped. */
+  protected finClient(): void {
+    if (this.cliClosed) return;
+    this.cli.readStart();
+    this.cli.shutdown();
   }
 }

@@ -11,6 +11,9 @@
  * a full peer pauses the reader until 'drain'. One timer per stream, armed
  * for the nearest deadline and re-armed only when it fires.
  *
+ * The life shared with the raw path (assignment, queue, retries, the timer
+ * and the termination flags) is in the common base, src/tcp/stream-core.ts.
+ *
  * Timeouts follow haproxy's stream-connector rules: a side's inactivity
  * timeout (`timeout client`, `timeout server`, or `timeout tunnel` once
  * established) is refreshed by reads from that side and by writes to it
@@ -31,11 +34,9 @@
 import type net from 'node:net';
 import type { Listener } from '../net/listener.js';
 import { openConnection } from '../net/connect.js';
-import { Observed, type Server, type Waiter } from '../server/server.js';
-import type { PickContext } from '../lb/registry.js';
+import { Observed, type Server } from '../server/server.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
 import { StreamContext } from '../proxy/stream-context.js';
-import { retryDecision } from '../proxy/retry-policy.js';
 import { embryonicLogLine, failure, headerEffects, PROXY_FC_ERR, receiveProxyHeader, type ReceivedProxyHeader } from '../net/proxy-header.js';
 import type { BackendL4, FrontendL4 } from './l4.js';
 import { rdpCookieFetch } from './l4.js';
@@ -46,63 +47,20 @@ import { rdpPersistServer } from './rdp-persist.js';
 import { balanceSample } from '../lb/pick-sample.js';
 import type { SampleExpression } from '../sample/expression.js';
 import { connectionLog } from './conn-log.js';
+import { tcpLogBegin, tcpLogEnd, tcpLogReleased, type TcpLogState } from '../log/tcp-log.js';
+import { clock, countConnection, TcpStreamCore } from './stream-core.js';
 
-/** Where a stream is (for logs: the second termination flag). */
-export type StreamState = 'init' | 'proxy' | 'inspect' | 'queued' | 'turnaround' | 'connecting' | 'established' | 'closed';
-
-/** haproxy's "state at end" letters: R request, Q queue, C connect, D data. */
-const STATE_LETTER: Record<StreamState, string> = {
-  init: 'R', proxy: 'R', inspect: 'R', queued: 'Q', turnaround: 'C', connecting: 'C', established: 'D', closed: 'D',
-};
-
-const clock = (): number => performance.now();
+export type { StreamState } from './stream-core.js';
 
 /** One proxied TCP connection. It is its own pick context (no allocation per pick). */
-export class TcpStream implements Waiter, PickContext {
-  queueSeq = 0;
-  queued = false;
-  readonly runtime: Runtime;
-  readonly fe: Frontend;
-  readonly listener: Listener;
+export class TcpStream extends TcpStreamCore {
   readonly cli: net.Socket;
   srv: net.Socket | undefined;
   be: Backend | undefined;
-  server: Server | undefined;
-  state: StreamState = 'init';
-  /** Date.now() at accept, and performance.now() marks for the log timers. */
-  readonly acceptDate = Date.now();
-  readonly tAccept = clock();
-  tQueued = -1;
-  tConnectStart = -1;
-  tEstablished = -1;
-  /** Bytes client→server and server→client. */
-  bytesIn = 0;
-  bytesOut = 0;
-  /** Retries done (haproxy's %rc) and whether a redispatch happened. */
-  retriesDone = 0;
-  redispatched = false;
-  /** Termination flags as in haproxy's logs: cause and state ('--' for a normal end). */
-  termCause = '-';
-  termState = '-';
-
-  private cliLast: number;
-  private srvLast = 0;
-  private deadline = 0;
-  private timer: NodeJS.Timeout | undefined;
-  /** The server that just failed, to avoid when redispatching (PickContext). */
-  avoid: Server | undefined;
-  /** The server whose queue holds this stream; undefined for the backend queue. */
-  private queuedOn: Server | undefined;
-  /** A side is "full" when our last write to it returned false. */
-  private cliFull = false;
-  private srvFull = false;
-  private cliReadDone = false;
-  private srvReadDone = false;
-  private cliClosed = false;
-  private srvClosed = true;
-  private finished = false;
   /** The sample context, created on first use (layer-4 rules, PROXY headers). */
   ctx: StreamContext | undefined;
+  /** The traffic log record, only when the frontend logs (src/log/tcp-log.ts). */
+  private logState: TcpLogState | undefined;
   /** Client bytes read before the server connection (inspection, after a PROXY header): sent first. */
   private reqPayload: PayloadBuffer | undefined;
   /** The running request or response inspection. */
@@ -117,19 +75,15 @@ export class TcpStream implements Waiter, PickContext {
   private abortWatch = false;
 
   constructor(runtime: Runtime, fe: Frontend, listener: Listener, cli: net.Socket) {
-    this.runtime = runtime;
-    this.fe = fe;
-    this.listener = listener;
+    super(runtime, fe, listener);
     this.cli = cli;
-    this.cliLast = this.tAccept;
   }
 
   /** Starts the stream: registers it, chooses the backend, assigns a server. */
   start(): void {
     this.runtime.streams.add(this);
-    this.fe.counters.cumConns++;
-    this.fe.counters.curConns++;
-    if (this.fe.counters.curConns > this.fe.counters.maxConns) this.fe.counters.maxConns = this.fe.counters.curConns;
+    countConnection(this.fe.counters);
+    this.logState = tcpLogBegin(this);
     this.cli.on('error', this.onCliError);
     this.cli.on('close', this.onCliClose);
     const l4 = this.fe.l4;
@@ -158,9 +112,7 @@ export class TcpStream implements Waiter, PickContext {
       return;
     }
     this.be = be;
-    be.counters.cumConns++;
-    be.counters.curConns++;
-    if (be.counters.curConns > be.counters.maxConns) be.counters.maxConns = be.counters.curConns;
+    countConnection(be.counters);
     const bl4 = be.l4;
     if (bl4 === undefined) {
       this.assign();
@@ -497,33 +449,9 @@ export class TcpStream implements Waiter, PickContext {
     }
   }
 
-  /** backend.c: assign_server_and_queue(). */
-  private assign(): void {
-    const be = this.be!;
-    const s = this.forced ?? be.algorithm.pick(this);
-    if (s === undefined) {
-      if (be.activeCount + be.backupCount > 0) {
-        // Every usable server is saturated: wait in the backend queue.
-        be.queue.push(this);
-        be.counters.queued++;
-        this.enterQueue();
-        return;
-      }
-      this.refuse('C', 'S');
-      return;
-    }
-    if (!s.hasFreeSlot()) {
-      if (s.maxqueue > 0 && s.queue.length >= s.maxqueue) {
-        this.refuse('Q', 's');
-        return;
-      }
-      s.enqueue(this);
-      this.queuedOn = s;
-      this.enterQueue();
-      return;
-    }
-    s.take(this);
-    this.useServer(s);
+  /** A server chosen by `use-server` or RDP persistence goes first, else the balancer's (assign(), stream-core.ts). */
+  protected override pickServer(): Server | undefined {
+    return this.forced ?? super.pickServer();
   }
 
   /** PickContext: the client address, read (a getpeername syscall) only by algorithms that hash it. */
@@ -536,45 +464,12 @@ export class TcpStream implements Waiter, PickContext {
     return this.cli.localPort ?? 0;
   }
 
-  private enterQueue(): void {
-    this.state = 'queued';
-    this.tQueued = clock();
-    const be = this.be!;
-    // configuration.txt §4.2 "timeout queue": defaults to "timeout connect".
-    const t = be.timeouts.queue ?? be.timeouts.connect;
-    if (t !== undefined) this.armAt(this.tQueued + t);
+  protected override enterQueue(): void {
+    super.enterQueue();
     this.watchClientEnd();
   }
 
-  /** Called by a queue when a slot was taken for us. */
-  grant(server: Server): void {
-    this.queuedOn = undefined;
-    if (this.finished) {
-      server.drop(this);
-      return;
-    }
-    this.useServer(server);
-  }
-
-  private useServer(s: Server): void {
-    const prev = this.avoid;
-    if (prev !== undefined) {
-      // backend.c: a retry on another server is a redispatch, else a retry.
-      if (prev !== s) {
-        this.redispatched = true;
-        prev.counters.redispatches++;
-        this.be!.counters.redispatches++;
-      } else {
-        prev.counters.retries++;
-        this.be!.counters.retries++;
-      }
-      this.avoid = undefined;
-    }
-    this.server = s;
-    this.connect();
-  }
-
-  private connect(): void {
+  protected connect(): void {
     const s = this.server!;
     const be = this.be!;
     this.state = 'connecting';
@@ -787,9 +682,9 @@ export class TcpStream implements Waiter, PickContext {
     this.maybeFinish();
   };
 
-  private readonly onSrvError = (err: Error): void => {
+  private readonly onSrvError = (): void => {
     if (this.state === 'connecting') {
-      this.connectFailed(err);
+      this.connectFailed(false);
       return;
     }
     if (this.termCause === '-') this.setTerm('S');
@@ -808,51 +703,9 @@ export class TcpStream implements Waiter, PickContext {
     this.maybeFinish();
   };
 
-  // ---- connection failures, retries, redispatch ---------------------------
+  // ---- connection failures (retries and redispatch: stream-core.ts) ------------
 
-  /** backend.c: back_handle_st_cer(). */
-  private connectFailed(_err: Error | undefined): void {
-    const be = this.be!;
-    const s = this.server!;
-    this.dropServerSocket();
-    s.observe(Observed.L4_ERR);
-    if (this.retriesDone >= be.retries) {
-      s.counters.connectFailures++;
-      be.counters.connectFailures++;
-      this.releaseServer();
-      this.setTerm(_err === undefined ? 's' : 'S', 'C');
-      this.closeClient();
-      return;
-    }
-    this.retriesDone++;
-    const { redispatch, delayed, delayMs } = retryDecision(be, s, this.retriesDone);
-    this.avoid = s;
-    if (redispatch) {
-      this.forced = undefined;
-      this.releaseServer();
-    }
-    if (delayed) {
-      this.state = 'turnaround';
-      this.armAt(clock() + delayMs);
-      return;
-    }
-    this.retry();
-  }
-
-  private retry(): void {
-    if (this.server !== undefined) {
-      // Same server, slot kept: a plain retry.
-      const s = this.server;
-      this.avoid = undefined;
-      s.counters.retries++;
-      this.be!.counters.retries++;
-      this.connect();
-      return;
-    }
-    this.assign();
-  }
-
-  private dropServerSocket(): void {
+  protected dropServerSocket(): void {
     const srv = this.srv;
     if (srv === undefined) return;
     srv.removeListener('connect', this.onSrvConnect);
@@ -864,81 +717,33 @@ export class TcpStream implements Waiter, PickContext {
     this.srvClosed = true;
   }
 
-  private releaseServer(): void {
+  protected releaseServer(): void {
+    // A redispatch picks again: a `use-server` or persistence choice does not hold any more.
+    this.forced = undefined;
     const s = this.server;
     if (s === undefined) return;
+    if (this.logState !== undefined) tcpLogReleased(this.logState, s);
     this.server = undefined;
     s.drop(this);
   }
 
-  // ---- timers ---------------------------------------------------------
+  // ---- the timer (arming and side timeouts: stream-core.ts) ----------------
 
-  private armAt(deadline: number): void {
-    this.deadline = deadline;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(deadline - clock())));
-  }
-
-  private disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.deadline = 0;
-  }
-
-  /**
-   * Effective inactivity timeouts once established: `timeout tunnel` replaces
-   * both; once a direction is shut, `timeout client-fin` / `server-fin` apply
-   * to their side when set (configuration.txt §4.2).
-   */
-  private sideTimeouts(): { cli: number | undefined; srv: number | undefined } {
-    const be = this.be!;
-    const tunnel = be.timeouts.tunnel;
-    let cli = tunnel ?? this.fe.timeouts.client;
-    let srv = tunnel ?? be.timeouts.server;
-    if (this.cliReadDone || this.srvReadDone) {
-      cli = this.fe.timeouts.clientFin ?? cli;
-      srv = be.timeouts.serverFin ?? srv;
-    }
-    return { cli, srv };
-  }
-
-  /** Established: arms the timer for the nearest side deadline. */
-  private rearm(now: number): void {
-    const d = this.nextDeadline();
-    if (d === Infinity) {
-      this.disarm();
-      return;
-    }
-    // A pending timer firing earlier (e.g. the connect deadline) is kept: it
-    // re-arms itself when it fires, which saves a timer per connection.
-    if (this.timer !== undefined && this.deadline <= d) return;
-    this.deadline = d;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(d - now)));
-  }
-
-  private nextDeadline(): number {
-    const t = this.sideTimeouts();
-    let d = Infinity;
-    // A side paused because its peer is full has no read timeout armed.
-    const cliArmed = this.cliFull || (!this.cliReadDone && !this.srvFull);
-    const srvArmed = this.srvFull || (!this.srvReadDone && !this.cliFull);
-    if (t.cli !== undefined && cliArmed) d = Math.min(d, this.cliLast + t.cli);
-    if (t.srv !== undefined && srvArmed) d = Math.min(d, this.srvLast + t.srv);
+  /** The side deadlines, and the response inspection's delay while it runs. */
+  protected override nextDeadline(): number {
+    let d = super.nextDeadline();
     const ri = this.resInspection;
     if (ri !== undefined && ri.deadline >= 0) d = Math.min(d, ri.deadline);
     return d;
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    if (this.finished) return;
-    const now = clock();
+  /** The layer-4 waits, then the shared states (coreTimer(), stream-core.ts) after a response inspection step. */
+  protected override coreTimer(now: number): boolean {
     switch (this.state) {
       case 'proxy':
         this.stopProxyWait();
         this.proxyFailed(failure('PP_TIMEOUT'), false);
-        return;
+        return true;
       case 'inspect': {
         const t = this.fe.timeouts.client;
         if (t !== undefined && !this.cliReadDone && now + 1 >= this.cliLast + t) {
@@ -946,67 +751,29 @@ export class TcpStream implements Waiter, PickContext {
           this.setTerm('c', 'R');
           this.stopInspectListening();
           this.closeClient();
-          return;
+          return true;
         }
         this.inspectStep(now);
-        return;
+        return true;
       }
-      case 'queued':
-        this.queueTimeout();
-        return;
-      case 'connecting':
-        if (now + 1 >= this.deadline) this.connectFailed(undefined);
-        else this.armAt(this.deadline);
-        return;
-      case 'turnaround':
-        this.retry();
-        return;
       case 'established': {
         const ri = this.resInspection;
         if (ri !== undefined && ri.deadline >= 0 && now + 1 >= ri.deadline) {
           this.resStep(now);
           if (this.resInspection === undefined) {
             if (!this.finished) this.rearm(now);
-            return;
+            return true;
           }
         }
-        const t = this.sideTimeouts();
-        const cliArmed = this.cliFull || (!this.cliReadDone && !this.srvFull);
-        const srvArmed = this.srvFull || (!this.srvReadDone && !this.cliFull);
-        if (t.cli !== undefined && cliArmed && now + 1 >= this.cliLast + t.cli) {
-          this.expire('c');
-          return;
-        }
-        if (t.srv !== undefined && srvArmed && now + 1 >= this.srvLast + t.srv) {
-          this.expire('s');
-          return;
-        }
-        this.rearm(now);
-        return;
+        break;
       }
-      default:
-        // Closing after a refusal: the client did not close in time.
-        this.cli.destroy();
     }
-  };
-
-  private queueTimeout(): void {
-    this.leaveQueue();
-    this.be!.counters.queueTimeouts++;
-    this.setTerm('s', 'Q');
-    this.closeClient();
+    return super.coreTimer(now);
   }
 
-  private leaveQueue(): void {
-    if (!this.queued) return;
-    if (this.queuedOn !== undefined) this.queuedOn.queue.remove(this);
-    else this.be?.queue.remove(this);
-    this.queuedOn = undefined;
-  }
-
-  private expire(cause: 'c' | 's'): void {
-    this.setTerm(cause, 'D');
-    this.abortBoth();
+  /** Closing after a refusal: the client did not close in time. */
+  protected otherTimer(): void {
+    this.cli.destroy();
   }
 
   /**
@@ -1014,7 +781,7 @@ export class TcpStream implements Waiter, PickContext {
    * turns the close of that side into a reset (configuration.txt §4.2
    * "option nolinger"; haproxy resets a client it did not shut cleanly).
    */
-  private abortBoth(): void {
+  protected abortBoth(): void {
     const srv = this.srv;
     if (srv !== undefined) {
       if (this.be?.noLinger === true) srv.resetAndDestroy();
@@ -1026,76 +793,21 @@ export class TcpStream implements Waiter, PickContext {
 
   // ---- ending ---------------------------------------------------------
 
-  private setTerm(cause: string, state?: string): void {
-    this.termCause = cause;
-    this.termState = state ?? STATE_LETTER[this.state];
-  }
-
-  /** Closes a stream before any server connection: FIN to the client. */
-  private refuse(state: string, cause = '-'): void {
-    if (this.termCause === '-') {
-      this.termCause = cause === '-' ? 'S' : cause;
-      this.termState = state;
-    }
-    this.closeClient();
-  }
-
-  /**
-   * Sends a FIN to the client and discards what it still sends, so the close
-   * is not turned into a reset by unread data; the client timeout bounds it.
-   */
-  private closeClient(): void {
-    this.state = 'closed';
-    const cli = this.cli;
-    cli.resume();
-    cli.end();
-    const t = this.fe.timeouts.client;
-    this.armAt(clock() + (t ?? 10000));
-    this.maybeFinish();
-  }
-
-  private maybeFinish(): void {
-    if (this.finished || !this.cliClosed || !this.srvClosed) return;
-    this.finish();
-  }
-
-  /** Releases everything the stream holds, exactly once. */
-  private finish(): void {
-    this.finished = true;
-    this.state = 'closed';
-    this.disarm();
-    this.leaveQueue();
-    const s = this.server;
-    if (s !== undefined) {
-      s.counters.bytesIn += this.bytesIn;
-      s.counters.bytesOut += this.bytesOut;
-    }
-    this.fe.counters.bytesIn += this.bytesIn;
-    this.fe.counters.bytesOut += this.bytesOut;
-    this.fe.counters.curConns--;
-    const be = this.be;
-    if (be !== undefined) {
-      be.counters.bytesIn += this.bytesIn;
-      be.counters.bytesOut += this.bytesOut;
-      be.counters.curConns--;
-    }
-    this.releaseServer();
+  protected unregister(): void {
     this.runtime.streams.delete(this);
     this.listener.release();
     this.runtime.onStreamEnd(this);
   }
 
-  /** Destroys both connections now (hard stop). */
-  kill(): void {
-    if (this.termCause === '-') this.setTerm('K');
-    this.disarm();
-    if (this.state === 'turnaround' || this.state === 'queued') this.state = 'closed';
-    this.abortBoth();
+  /** closeClient() (stream-core.ts): a FIN, and what the client still sends is read and dropped. */
+  protected finClient(): void {
+    this.cli.resume();
+    this.cli.end();
   }
 
-  /** The two termination flags (`--` for a normal end), as in haproxy's logs. */
-  get terminationFlags(): string {
-    return `${this.termCause}${this.termState}`;
+  /** The stream finishes (finish(), stream-core.ts): its traffic log line. */
+  protected override onFinish(): void {
+    if (this.logState !== undefined) tcpLogEnd(this, this.logState);
   }
 }
 

@@ -48,6 +48,8 @@ export interface LogTargetConfig {
   /** Least verbose level: more severe messages are sent at this level (default `emerg`). */
   readonly minLevel: LogLevel;
   readonly format: LogFormatName;
+  /** True when `format` was written: haproxy 2.6 then puts a host name ("localhost" by default) in rfc3164 headers. */
+  readonly formatGiven?: boolean | undefined;
   /** Maximum line length (`len`, default 1024). */
   readonly maxLength: number;
   readonly sample?: { readonly ranges: readonly LogSampleRange[]; readonly size: number } | undefined;

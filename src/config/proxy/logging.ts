@@ -9,7 +9,7 @@
 import type { LogFormatSetting, ProxyConfig } from '../model/proxy.js';
 import type { LineContext } from '../section-registry.js';
 import { proxyKeywords } from '../sections/proxy-keywords.js';
-import { parseLogLine } from '../../log/log-target.js';
+import { parseLogLine, pendingLogTarget } from '../../log/log-target.js';
 import { cAtoi } from '../global/c-numbers.js';
 import { keepDirective, tooManyArgs, warnIfNotCap } from './util.js';
 import { logFormatName } from './log-formats.js';
@@ -24,7 +24,13 @@ const LOGS = 'lands with logs';
  */
 export function parseLogKeyword(ctx: LineContext, p: ProxyConfig, words: readonly string[], kwm: KeywordModifier): void {
   const line = kwm === 'no' ? ['no', ...words] : [...words];
-  if (parseLogLine(ctx, line, p.logs) && kwm !== 'no') ctx.notEnforced(`'log' (${LOGS})`);
+  const before = p.logs.length;
+  if (!parseLogLine(ctx, line, p.logs) || kwm === 'no') return;
+  // Traffic logs are sent (src/log/); only the targets without a transport are pending.
+  for (const t of p.logs.slice(before)) {
+    const why = pendingLogTarget(t);
+    if (why !== undefined) ctx.notEnforced(`'log ${t.text}' (${why})`);
+  }
 }
 
 /** `log-format`, `log-format-sd`, `error-log-format`, `unique-id-format`: one argument, a log-format string. */
@@ -59,14 +65,14 @@ function parseLogFormatKw(ctx: LineContext, p: ProxyConfig, words: string[]): vo
   }
   p.logFormat = custom(ctx, text);
   for (const o of ['httplog', 'tcplog', 'httpslog']) p.options.delete(o);
-  if (!ignoredInBackend(ctx, p, 'log-format')) ctx.notEnforced(`'log-format' (${LOGS})`);
+  ignoredInBackend(ctx, p, 'log-format');
 }
 
 function parseLogFormatSd(ctx: LineContext, p: ProxyConfig, words: string[]): void {
   const text = oneFormatArgument(ctx, words);
   if (text === undefined) return;
   p.logFormatSd = custom(ctx, text);
-  if (!ignoredInBackend(ctx, p, 'log-format-sd')) ctx.notEnforced(`'log-format-sd' (${LOGS})`);
+  ignoredInBackend(ctx, p, 'log-format-sd');
 }
 
 function parseErrorLogFormat(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -188,7 +194,6 @@ proxyKeywords.register(
       }
       p.logTag = tag;
     },
-    enforced: LOGS,
   },
   {
     name: 'unique-id-format',

@@ -43,7 +43,7 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   { name: 'checkcache', cap: BE, httpOnly: true, table: 1 },
   { name: 'clitcpka', cap: FE, httpOnly: false, table: 1 },
   { name: 'contstats', cap: FE, httpOnly: false, table: 1, pending: 'lands with statistics' },
-  { name: 'dontlognull', cap: FE, httpOnly: false, table: 1, pending: LOGS },
+  { name: 'dontlognull', cap: FE, httpOnly: false, table: 1 },
   { name: 'http-buffer-request', cap: BOTH, httpOnly: true, table: 1 },
   { name: 'http-ignore-probes', cap: FE, httpOnly: true, table: 1 },
   { name: 'idle-close-on-response', cap: FE, httpOnly: true, table: 1, pending: 'lands with graceful soft-stop of HTTP connections' },
@@ -59,8 +59,8 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   { name: 'splice-auto', cap: BOTH, httpOnly: false, table: 2, pending: 'no splicing in Node.js' },
   { name: 'accept-invalid-http-request', cap: FE, httpOnly: true, table: 2 },
   { name: 'accept-invalid-http-response', cap: BE, httpOnly: true, table: 2 },
-  { name: 'dontlog-normal', cap: FE, httpOnly: false, table: 2, pending: LOGS },
-  { name: 'log-separate-errors', cap: FE, httpOnly: false, table: 2, pending: LOGS },
+  { name: 'dontlog-normal', cap: FE, httpOnly: false, table: 2 },
+  { name: 'log-separate-errors', cap: FE, httpOnly: false, table: 2 },
   { name: 'log-health-checks', cap: BE, httpOnly: false, table: 2 },
   { name: 'socket-stats', cap: FE, httpOnly: false, table: 2, pending: 'lands with statistics' },
   { name: 'tcp-smart-accept', cap: FE, httpOnly: false, table: 2, pending: TCP_TUNING },
@@ -223,7 +223,7 @@ function parseHttplog(ctx: LineContext, p: ProxyConfig, words: readonly string[]
   p.options.delete('tcplog');
   p.options.delete('httpslog');
   if (!p.cap.frontend) ctx.warning('CFG_LOG_IN_BACKEND', `backend '${p.name}' : 'option httplog' directive is ignored in backends.`);
-  else ctx.notEnforced(`'option httplog' (${LOGS})`);
+  // src/log/http-log.ts sends the lines.
 }
 
 function parseTcplog(ctx: LineContext, p: ProxyConfig, words: readonly string[]): void {
@@ -233,7 +233,7 @@ function parseTcplog(ctx: LineContext, p: ProxyConfig, words: readonly string[])
   p.options.delete('httpslog');
   if (tooManyArgs(ctx, words, 0, 1)) return;
   if (!p.cap.frontend) ctx.warning('CFG_LOG_IN_BACKEND', `backend '${p.name}' : 'option tcplog' directive is ignored in backends.`);
-  else ctx.notEnforced(`'option tcplog' (${LOGS})`);
+  // src/log/tcp-log.ts sends the lines.
 }
 
 function parseHttpslog(ctx: LineContext, p: ProxyConfig): void {

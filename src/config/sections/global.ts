@@ -21,7 +21,7 @@ import type { GlobalConfig } from '../model/global.js';
 import { registerSection, type LineContext, type SectionParser } from '../section-registry.js';
 import { bestMatch } from '../suggest.js';
 import { tooManyArgs } from '../proxy/util.js';
-import { parseLogLine } from '../../log/log-target.js';
+import { parseLogLine, pendingLogTarget } from '../../log/log-target.js';
 import { cAtoi, parseHaTime, str2uic, strl2irc } from '../global/c-numbers.js';
 import { nonFatalAlert } from '../global/diagnostic-helpers.js';
 import { cString } from '../tokenizer.js';
@@ -272,15 +272,19 @@ globalKeywords.register(
   },
   {
     name: 'log',
-    enforced: 'lands with logs',
     parse(ctx, st, words) {
-      parseLogLine(ctx, st.kwm === 'no' ? ['no', ...words] : words, st.global.logs, { inGlobal: true });
+      const before = st.global.logs.length;
+      if (!parseLogLine(ctx, st.kwm === 'no' ? ['no', ...words] : words, st.global.logs, { inGlobal: true })) return;
+      // Traffic logs are sent (src/log/); only the targets without a transport are pending.
+      for (const t of st.global.logs.slice(before)) {
+        const why = pendingLogTarget(t);
+        if (why !== undefined) ctx.notEnforced(`'log ${t.text}' (${why})`);
+      }
     },
   },
   {
     // no check of extra arguments
     name: 'log-send-hostname',
-    enforced: 'lands with logs',
     parse(ctx, st, words) {
       if (st.global.logSendHostname !== undefined) return already(ctx, 'log-send-hostname');
       st.global.logSendHostname = (words[1] ?? '') !== '' ? words[1]! : hostname();
@@ -308,7 +312,6 @@ globalKeywords.register(
   },
   {
     name: 'log-tag',
-    enforced: 'lands with logs',
     parse(ctx, st, words) {
       if (tooManyArgs(ctx, words, 1)) return;
       const arg = words[1] ?? '';

@@ -7,17 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { haproxyAvailable } from '../../helpers/paths.js';
-import { startProxy, type ProxyKind } from '../../helpers/processes.js';
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
+import { freePort, startProxy, type ProxyKind } from '../../helpers/processes.js';
 
 /** When each `Server be/<name> is DOWN` line appeared, in ms after the first one. */
 async function downTimes(kind: ProxyKind, config: string, n: number): Promise<Map<string, number>> {
@@ -39,7 +30,7 @@ async function downTimes(kind: ProxyKind, config: string, n: number): Promise<Ma
 }
 
 test('the first checks are spread over the smallest interval, across backends', { skip: !haproxyAvailable() }, async () => {
-  const dead = await closedPort();
+  const dead = await freePort();
   const config = [
     'defaults', '  mode tcp', '  timeout connect 1s', '  timeout client 1s', '  timeout server 1s',
     'listen b1', '  bind ${ADDR:fe}',

@@ -21,7 +21,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
-import { comparable, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { type ComparableView, comparableViews, EMPTY_VIEW, originRequests } from '../../helpers/http-fixtures.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 import { crypt } from '../../../src/http/crypt.js';
 
@@ -162,15 +163,10 @@ function respond(): { headers: Array<[string, string]>; body: string } {
   return { headers: [['X-Res', 'r1'], ['X-Res', 'r2'], ['X-Res2', 'second-value']], body: 'ok' };
 }
 
-interface View {
-  readonly clients: unknown[];
-  readonly origins: Record<string, unknown>;
-}
-
 describe('HTTP auth, captures, unique-id, monitor-uri: haproxy 2.6 and Switchyard', { skip }, () => {
   let result: DifferentialResult | undefined;
-  let ref: View = { clients: [], origins: {} };
-  let got: View = { clients: [], origins: {} };
+  let ref = EMPTY_VIEW;
+  let got = EMPTY_VIEW;
   before(async () => {
     const vars = {
       H_MD5: passwd('-1', 'Xy9.ab/c', 'md5pass'),
@@ -180,8 +176,7 @@ describe('HTTP auth, captures, unique-id, monitor-uri: haproxy 2.6 and Switchyar
       H_ROUNDS: crypt('roundspass', '$6$rounds=1000$salty') ?? '',
     };
     result = await differential({ config: CONFIG, vars, origins: { web: { kind: 'http', respond } }, exchanges: EXCHANGES });
-    ref = comparable(result.reference) as View;
-    got = comparable(result.against) as View;
+    ({ ref, got } = comparableViews(result));
   });
   for (const [i, e] of EXCHANGES.entries()) {
     it(e.name ?? String(i), () => {
@@ -190,17 +185,7 @@ describe('HTTP auth, captures, unique-id, monitor-uri: haproxy 2.6 and Switchyar
   }
   it('the origin received the same requests', () => {
     // Server connections are reused differently by the two programs: compare the requests, sorted.
-    const requests = (v: View): string[] => {
-      const all: string[] = [];
-      for (const c of (v.origins['web'] ?? []) as string[][]) {
-        for (const l of c) {
-          if (l === '') continue;
-          if (/^[A-Z]+ \S+ HTTP\/1\.[01]\\r$/.test(l) || all.length === 0) all.push(l);
-          else all[all.length - 1] += `\n${l}`;
-        }
-      }
-      return all.sort();
-    };
+    const requests = (v: ComparableView): string[] => originRequests(v.origins['web']);
     assert.deepStrictEqual(requests(got), requests(ref));
   });
 });

@@ -27,7 +27,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { assertSameBehaviour, comparable, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { assertExchangesAndOrigins } from '../../helpers/http-fixtures.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 
 const skip = haproxyAvailable() ? false : 'haproxy 2.6 is not installed';
@@ -252,13 +253,5 @@ describe('HTTP connection management: haproxy 2.6 and Switchyard', { skip }, () 
     });
   });
 
-  it('every exchange and every origin connection match', () => {
-    assert.ok(result !== undefined);
-    const ref = comparable(result.reference) as { clients: unknown[]; origins: Record<string, unknown> };
-    const got = comparable(result.against) as { clients: unknown[]; origins: Record<string, unknown> };
-    // Per exchange first: a failure names the case.
-    for (let i = 0; i < EXCHANGES.length; i++) assert.deepEqual(got.clients[i], ref.clients[i], EXCHANGES[i]!.name!);
-    for (const name of Object.keys(ref.origins)) assert.deepEqual(got.origins[name], ref.origins[name], `origin ${name}`);
-    assertSameBehaviour(result);
-  });
+  it('every exchange and every origin connection match', () => assertExchangesAndOrigins(result, EXCHANGES));
 });

@@ -11,13 +11,14 @@
  * headers listed in the request's `X-Resp` header (`|`-separated), so each
  * exchange says what the server sets.
  */
-import net from 'node:net';
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertSameBehaviour, comparable, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { assertSameBehaviour, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { comparableViews, EMPTY_VIEW } from '../../helpers/http-fixtures.js';
 import { header, type HeaderList } from '../../helpers/h1-messages.js';
 import type { OriginReply, RecordedRequest } from '../../helpers/origins.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
+import { freePort } from '../../helpers/processes.js';
 import { s30tob64 } from '../../../src/http/cookie-values.js';
 
 const skip = haproxyAvailable() ? false : 'haproxy 2.6 is not installed';
@@ -31,15 +32,6 @@ function respond(req: RecordedRequest, o: { name: string }): OriginReply {
   }
   const status = Number(header(req.headers, 'x-status') ?? '200');
   return { status, headers, body: `${o.name} ${req.method} ${req.target}` };
-}
-
-/** A port nothing listens on (a dead server). */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const CONFIG = `
@@ -229,8 +221,8 @@ const EXCHANGES: Exchange[] = [
 
 describe('cookie persistence and use-server: haproxy 2.6 and Switchyard', { skip }, () => {
   let result: DifferentialResult | undefined;
-  let ref: { clients: unknown[]; origins: Record<string, unknown> } = { clients: [], origins: {} };
-  let got: typeof ref = { clients: [], origins: {} };
+  let ref = EMPTY_VIEW;
+  let got = EMPTY_VIEW;
   // The current date stamp differs between the two runs; the others are the test's own.
   const masks = { regexes: [[CURRENT_STAMP, '|<NOW>'] as const] };
   before(async () => {
@@ -238,11 +230,10 @@ describe('cookie persistence and use-server: haproxy 2.6 and Switchyard', { skip
       config: CONFIG,
       origins: { web1: { kind: 'http', respond }, web2: { kind: 'http', respond } },
       exchanges: EXCHANGES,
-      vars: { DEAD: String(await deadPort()) },
+      vars: { DEAD: String(await freePort()) },
       masks,
     });
-    ref = comparable(result.reference, masks) as typeof ref;
-    got = comparable(result.against, masks) as typeof ref;
+    ({ ref, got } = comparableViews(result, masks));
     if (process.env['COOKIE_DUMP'] === '1') console.log(JSON.stringify(ref, null, 1));
   });
   for (const [i, e] of EXCHANGES.entries()) {

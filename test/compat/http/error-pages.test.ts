@@ -17,7 +17,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertSameBehaviour, comparable, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { assertSameBehaviour, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { comparableViews, EMPTY_VIEW } from '../../helpers/http-fixtures.js';
 import type { OriginReply, RecordedRequest } from '../../helpers/origins.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 import { checkConfig } from '../../helpers/processes.js';
@@ -219,8 +220,8 @@ const EXCHANGES: Exchange[] = [
 describe('error pages: haproxy 2.6 and Switchyard', { skip }, () => {
   let dir = '';
   let result: DifferentialResult | undefined;
-  let ref: { clients: unknown[] } = { clients: [] };
-  let got: { clients: unknown[] } = { clients: [] };
+  let ref = EMPTY_VIEW;
+  let got = EMPTY_VIEW;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sy-errpages-'));
     for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text, 'latin1');
@@ -230,8 +231,7 @@ describe('error pages: haproxy 2.6 and Switchyard', { skip }, () => {
       origins: { web: { kind: 'http', respond } },
       exchanges: EXCHANGES,
     });
-    ref = comparable(result.reference) as typeof ref;
-    got = comparable(result.against) as typeof got;
+    ({ ref, got } = comparableViews(result));
   });
   after(() => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true });

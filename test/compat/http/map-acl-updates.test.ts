@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { comparable, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { comparableViews, EMPTY_VIEW } from '../../helpers/http-fixtures.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 import type { OriginReply, RecordedRequest } from '../../helpers/origins.js';
 
@@ -153,8 +154,8 @@ const EXCHANGES: Exchange[] = [
 describe('map and ACL updates from rules, backend fetches in HTTP rules: haproxy 2.6 and Switchyard', { skip }, () => {
   let dir = '';
   let result: DifferentialResult | undefined;
-  let ref: { clients: unknown[]; origins: Record<string, unknown> } = { clients: [], origins: {} };
-  let got: { clients: unknown[]; origins: Record<string, unknown> } = { clients: [], origins: {} };
+  let ref = EMPTY_VIEW;
+  let got = EMPTY_VIEW;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sy-maps-'));
     for (const [n, t] of Object.entries(FILES)) writeFileSync(join(dir, n), t);
@@ -163,8 +164,7 @@ describe('map and ACL updates from rules, backend fetches in HTTP rules: haproxy
       origins: { web: { kind: 'http', respond } },
       exchanges: EXCHANGES,
     });
-    ref = comparable(result.reference) as typeof ref;
-    got = comparable(result.against) as typeof got;
+    ({ ref, got } = comparableViews(result));
   });
   after(() => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { comparable, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { type ComparableView, comparableViews, EMPTY_VIEW, originRequests } from '../../helpers/http-fixtures.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 import type { OriginReply, RecordedRequest } from '../../helpers/origins.js';
 
@@ -187,19 +188,13 @@ const EXCHANGES: Exchange[] = [
 /** The exchanges ending on a 504 (see the comparison below). */
 const AFTER_504 = new Set(EXCHANGES.flatMap((e, i) => (e.send === GET('/hang') ? [i] : [])));
 
-interface View {
-  readonly clients: unknown[];
-  readonly origins: Record<string, unknown>;
-}
-
 describe('HTTP rule actions (issue 6): haproxy 2.6 and Switchyard', { skip }, () => {
   let result: DifferentialResult | undefined;
-  let ref: View = { clients: [], origins: {} };
-  let got: View = { clients: [], origins: {} };
+  let ref = EMPTY_VIEW;
+  let got = EMPTY_VIEW;
   before(async () => {
     result = await differential({ config: CONFIG, origins: { web: { kind: 'http', respond } }, exchanges: EXCHANGES });
-    ref = comparable(result.reference) as View;
-    got = comparable(result.against) as View;
+    ({ ref, got } = comparableViews(result));
   });
   for (const [i, e] of EXCHANGES.entries()) {
     it(e.name ?? String(i), () => {
@@ -210,17 +205,7 @@ describe('HTTP rule actions (issue 6): haproxy 2.6 and Switchyard', { skip }, ()
     });
   }
   it('the origin received the same requests', () => {
-    const requests = (v: View): string[] => {
-      const all: string[] = [];
-      for (const c of (v.origins['web'] ?? []) as string[][]) {
-        for (const l of c) {
-          if (l === '') continue;
-          if (/^[A-Z]+ \S+ HTTP\/1\.[01]\\r$/.test(l) || all.length === 0) all.push(l);
-          else all[all.length - 1] += `\n${l}`;
-        }
-      }
-      return all.sort();
-    };
+    const requests = (v: ComparableView): string[] => originRequests(v.origins['web']);
     assert.deepStrictEqual(requests(got), requests(ref));
   });
 });

@@ -23,7 +23,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { assertSameBehaviour, comparable, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { assertSameBehaviour, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { comparableViews, EMPTY_VIEW } from '../../helpers/http-fixtures.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 import type { OriginReply, RecordedRequest } from '../../helpers/origins.js';
 
@@ -205,15 +206,10 @@ const EXCHANGES: Exchange[] = [
   ex('host', 'seed 004: redirect scheme https', GET('/login', CLOSE, 'secure.example.com')),
 ];
 
-interface View {
-  readonly clients: unknown[];
-  readonly origins: Record<string, unknown>;
-}
-
 describe('the seeds in mode http: haproxy 2.6 and Switchyard', { skip }, () => {
   let result: DifferentialResult | undefined;
-  let ref: View = { clients: [], origins: {} };
-  let got: View = { clients: [], origins: {} };
+  let ref = EMPTY_VIEW;
+  let got = EMPTY_VIEW;
   before(async () => {
     result = await differential({
       config: CONFIG,
@@ -224,8 +220,7 @@ describe('the seeds in mode http: haproxy 2.6 and Switchyard', { skip }, () => {
       },
       exchanges: EXCHANGES,
     });
-    ref = comparable(result.reference) as View;
-    got = comparable(result.against) as View;
+    ({ ref, got } = comparableViews(result));
   });
   for (const [i, e] of EXCHANGES.entries()) {
     it(e.name ?? String(i), () => {

@@ -14,7 +14,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { assertSameBehaviour, comparable, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { assertSameBehaviour, differential, type DifferentialResult, type Exchange } from '../../helpers/differential.js';
+import { type ComparableView, comparableViews, EMPTY_VIEW, originRequests } from '../../helpers/http-fixtures.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 import type { RecordedRequest, OriginReply } from '../../helpers/origins.js';
 
@@ -179,15 +180,10 @@ const EXCHANGES: Exchange[] = [
   ex('scl', 'option http-server-close', [GET('/s1'), GET('/s2', CLOSE)], { pauseMs: 50 }),
 ];
 
-interface View {
-  readonly clients: unknown[];
-  readonly origins: Record<string, unknown>;
-}
-
 describe('mode http: haproxy 2.6 and Switchyard', { skip }, () => {
   let result: DifferentialResult | undefined;
-  let ref: View = { clients: [], origins: {} };
-  let got: View = { clients: [], origins: {} };
+  let ref = EMPTY_VIEW;
+  let got = EMPTY_VIEW;
   before(async () => {
     result = await differential({
       config: CONFIG,
@@ -198,8 +194,7 @@ describe('mode http: haproxy 2.6 and Switchyard', { skip }, () => {
       },
       exchanges: EXCHANGES,
     });
-    ref = comparable(result.reference) as View;
-    got = comparable(result.against) as View;
+    ({ ref, got } = comparableViews(result));
   });
   // One test per exchange so a difference names its case.
   for (const [i, e] of EXCHANGES.entries()) {
@@ -213,20 +208,8 @@ describe('mode http: haproxy 2.6 and Switchyard', { skip }, () => {
   // the client's own server connection when it has one. The requests each
   // origin received, byte for byte, must be the same.
   it('origins received the same requests', () => {
-    const requests = (v: View): Record<string, string[]> =>
-      Object.fromEntries(
-        Object.entries(v.origins).map(([k, conns]) => {
-          const all: string[] = [];
-          for (const c of conns as string[][]) {
-            for (const l of c) {
-              if (l === '') continue;
-              if (/^[A-Z]+ \S+ HTTP\/1\.[01]\\r$/.test(l) || all.length === 0) all.push(l);
-              else all[all.length - 1] += `\n${l}`;
-            }
-          }
-          return [k, all.sort()];
-        }),
-      );
+    const requests = (v: ComparableView): Record<string, string[]> =>
+      Object.fromEntries(Object.entries(v.origins).map(([k, conns]) => [k, originRequests(conns)]));
     assert.deepStrictEqual(requests(got), requests(ref));
   });
   it('no "not enforced" or "cannot be evaluated" warning for what runs', () => {

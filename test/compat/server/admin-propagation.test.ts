@@ -13,59 +13,19 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { freePort, startProxy, type RunningProxy } from '../../helpers/processes.js';
+import { freePort, type RunningProxy } from '../../helpers/processes.js';
+import { bothProxies, listenOn, runtimeLines as lines, sleep, waitFor } from '../../helpers/side-by-side.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 
 const skip = haproxyAvailable() ? false : 'haproxy 2.6 is not installed';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The runtime [WARNING]/[ALERT] lines, pid and durations masked. */
-function lines(p: RunningProxy): string[] {
-  return p.output().split('\n')
-    .filter((l) => /^\[(WARNING|ALERT)\]/.test(l) && !/config :/.test(l))
-    .map((l) => l.replace(/\(\d+\)/, '(pid)').replace(/check duration: \d+ms/, 'check duration: <N>ms'));
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await sleep(20);
-  }
-  return true;
-}
-
-/** A listener on a fixed port answering each connection with `answer()` then closing. */
+/** A listener on a fixed port answering each connection with `answer()` (after its first bytes with `waitRequest`) then closing. */
 async function answering(port: number, answer: () => string, waitRequest: boolean): Promise<() => Promise<void>> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
+  const l = await listenOn(port, (s) => {
     if (waitRequest) s.once('data', () => s.end(answer()));
     else s.end(answer());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  // Never what keeps the test process alive, even when a test fails before closing it.
-  server.unref();
-  return () => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => resolve());
-  });
-}
-
-async function both(config: string): Promise<[RunningProxy, RunningProxy]> {
-  const h = await startProxy('haproxy', config);
-  try {
-    return [h, await startProxy('switchyard', config)];
-  } catch (e) {
-    await h.stop();
-    throw e;
-  }
+  return l.close;
 }
 
 /** Runs `steps`: each sets the origins' answer, then waits until both proxies printed `n` lines in total. */
@@ -102,7 +62,7 @@ listen fe
 backend be2
   server t1 127.0.0.1:${web} track fe/s1
 `;
-    const [h, s] = await both(config);
+    const [h, s] = await bothProxies(config);
     try {
       await sleep(300);
       await drive([h, s], [
@@ -143,7 +103,7 @@ listen fe
   server s1 127.0.0.1:${dead} check inter 100ms agent-check agent-port ${agentPort} agent-inter 100ms
   server s2 127.0.0.1:${dead} track s1
 `;
-    const [h, s] = await both(config);
+    const [h, s] = await bothProxies(config);
     try {
       await drive([h, s], [[() => undefined, 3], [() => (word = 'maint'), 5], [() => (word = 'ready'), 7]]);
       const got = lines(s).slice(0, 7);
@@ -179,7 +139,7 @@ frontend fe
   bind \${ADDR:fe}
   default_backend be
 `;
-    const [h, s] = await both(config);
+    const [h, s] = await bothProxies(config);
     try {
       await sleep(200);
       await drive([h, s], [
@@ -224,7 +184,7 @@ frontend fe
   bind \${ADDR:fe}
   default_backend be
 `;
-    const [h, s] = await both(config);
+    const [h, s] = await bothProxies(config);
     const of = (p: RunningProxy, srv: string): string[] => lines(p).filter((l) => l.includes(`be/${srv} `));
     try {
       // s1 2/2 UP, s2 failed + DOWN, s3 3/3 DRAIN

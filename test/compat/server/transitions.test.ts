@@ -12,61 +12,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { freePort, startProxy, type RunningProxy } from '../../helpers/processes.js';
+import { freePort, type RunningProxy } from '../../helpers/processes.js';
+import { bothProxies, listenOn, runtimeLines, sleep, waitFor } from '../../helpers/side-by-side.js';
 import { haproxyAvailable } from '../../helpers/paths.js';
 
 const skip = haproxyAvailable() ? false : 'haproxy 2.6 is not installed';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The [WARNING]/[ALERT] runtime lines, pid and durations masked, NOTICE lines left out. */
-function transitionLines(p: RunningProxy): string[] {
-  return p.output().split('\n')
-    .filter((l) => /^\[(WARNING|ALERT)\]/.test(l) && !/config :/.test(l))
-    .map((l) => l.replace(/\(\d+\)/, '(pid)').replace(/check duration: \d+ms/, 'check duration: <N>ms'));
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await sleep(20);
-  }
-  return true;
-}
-
-/** A listener on a fixed port; `hold` keeps accepted sockets open, otherwise `onConn` handles them. */
-async function listenOn(port: number, onConn: (s: net.Socket) => void): Promise<{ server: net.Server; sockets: Set<net.Socket>; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-    onConn(s);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return {
-    server,
-    sockets,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-async function both(config: string, vars: Record<string, string>): Promise<[RunningProxy, RunningProxy]> {
-  const h = await startProxy('haproxy', config, { vars });
-  try {
-    const s = await startProxy('switchyard', config, { vars });
-    return [h, s];
-  } catch (e) {
-    await h.stop();
-    throw e;
-  }
-}
 
 describe('server transitions against haproxy', { skip }, () => {
   it('track chains: DOWN via / UP via lines, order and backend alerts', async () => {
@@ -87,14 +37,14 @@ listen fe
 backend be2
   server t1 127.0.0.1:${port} track fe/s1 slowstart 10s
 `;
-    const [h, s] = await both(config, {});
+    const [h, s] = await bothProxies(config);
     let origin: Awaited<ReturnType<typeof listenOn>> | undefined;
     try {
-      const done = (p: RunningProxy, n: number): boolean => transitionLines(p).length >= n;
+      const done = (p: RunningProxy, n: number): boolean => runtimeLines(p).length >= n;
       assert.ok(await waitFor(() => done(h, 6) && done(s, 6), 4000), `down lines\n${h.output()}\n${s.output()}`);
       origin = await listenOn(port, (c) => c.destroy());
       assert.ok(await waitFor(() => done(h, 10) && done(s, 10), 4000), `up lines\n${h.output()}\n${s.output()}`);
-      assert.deepEqual(transitionLines(s).slice(0, 10), transitionLines(h).slice(0, 10));
+      assert.deepEqual(runtimeLines(s).slice(0, 10), runtimeLines(h).slice(0, 10));
     } finally {
       await origin?.close();
       await h.stop();
@@ -124,7 +74,7 @@ listen fe
   server s1 127.0.0.1:${port} check inter 10s observe layer7 error-limit 2 on-error mark-down
   server s2 127.0.0.1:${port} check inter 10s
 `;
-    const [h, s] = await both(config, {});
+    const [h, s] = await bothProxies(config);
     try {
       for (const p of [h, s]) {
         for (let i = 0; i < 6; i++) {
@@ -136,10 +86,10 @@ listen fe
           });
         }
       }
-      assert.ok(await waitFor(() => transitionLines(h).length >= 1 && transitionLines(s).length >= 1, 2000));
+      assert.ok(await waitFor(() => runtimeLines(h).length >= 1 && runtimeLines(s).length >= 1, 2000));
       await sleep(100);
-      assert.deepEqual(transitionLines(s), transitionLines(h));
-      assert.match(transitionLines(s)[0] ?? '', /Server fe\/s1 is DOWN, reason: Health analyze, info: "Detected 2 consecutive errors, last one was: Wrong http response"\. 1 active and 0 backup servers left\. 1 sessions active/);
+      assert.deepEqual(runtimeLines(s), runtimeLines(h));
+      assert.match(runtimeLines(s)[0] ?? '', /Server fe\/s1 is DOWN, reason: Health analyze, info: "Detected 2 consecutive errors, last one was: Wrong http response"\. 1 active and 0 backup servers left\. 1 sessions active/);
     } finally {
       await origin.close();
       await h.stop();
@@ -163,7 +113,7 @@ listen fe
   server s2 127.0.0.1:1 backup
 `;
     const origin = await listenOn(port, () => undefined);
-    const [h, s] = await both(config, {});
+    const [h, s] = await bothProxies(config);
     try {
       const clients = [h, s].map((p) => {
         const c = net.connect(p.ports['fe']!, '127.0.0.1');
@@ -179,8 +129,8 @@ listen fe
       const downAt = Date.now();
       assert.ok(await waitFor(() => clients.every((c) => c.closedAt > 0), 3000), 'both clients closed');
       for (const c of clients) assert.ok(c.closedAt - downAt < 1500, 'closed by the DOWN transition, not by a timeout');
-      assert.deepEqual(transitionLines(s), transitionLines(h));
-      assert.match(transitionLines(s)[0] ?? '', /Server fe\/s1 is DOWN, .* 0 active and 1 backup servers left\. Running on backup\. 1 sessions active/);
+      assert.deepEqual(runtimeLines(s), runtimeLines(h));
+      assert.match(runtimeLines(s)[0] ?? '', /Server fe\/s1 is DOWN, .* 0 active and 1 backup servers left\. Running on backup\. 1 sessions active/);
     } finally {
       await origin.close();
       await h.stop();

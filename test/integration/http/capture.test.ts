@@ -6,10 +6,9 @@
  * capture keywords are no longer reported as "not enforced".
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { rawExchange } from '../../helpers/clients.js';
-import { httpOrigin, type HttpOrigin } from '../../helpers/origins.js';
-import { startProxy, type RunningProxy } from '../../helpers/processes.js';
+import { switchyardWithOrigin } from '../../helpers/http-fixtures.js';
 
 const CONFIG = `
 defaults
@@ -43,29 +42,20 @@ function caps(r: { data: Buffer }): string | undefined {
 }
 
 describe('captures (Switchyard)', () => {
-  let origin: HttpOrigin;
-  let proxy: RunningProxy;
-  before(async () => {
-    origin = await httpOrigin({ name: 'web' });
-    proxy = await startProxy('switchyard', CONFIG, { vars: { ORIGIN: origin.addr } });
-  });
-  after(async () => {
-    await proxy.stop();
-    await origin.close();
-  });
+  const fx = switchyardWithOrigin(CONFIG);
 
   it('no longer reports the capture keywords as not enforced', () => {
-    assert.doesNotMatch(proxy.output(), /'capture'|'declare capture'|'http-request capture'|'http-response capture'/);
+    assert.doesNotMatch(fx.proxy.output(), /'capture'|'declare capture'|'http-request capture'|'http-response capture'/);
   });
 
   it('a backend rule fills the frontend slot by id, cut to the slot length; unknown ids do nothing', async () => {
-    const r = await rawExchange(proxy.ports['fe']!, GET('/a/long/path', 'x-be: 123456\r\n'), { idleMs: 300 });
+    const r = await rawExchange(fx.proxy.ports['fe']!, GET('/a/long/path', 'x-be: 123456\r\n'), { idleMs: 300 });
     // slot 0: declared len 4 ← x-be; slot 1: Host; slot 2: path cut to 6; slot 9 does not exist; res slot 0: status cut to 3.
     assert.equal(caps(r), '1234|example.org|/a/lon||200');
   });
 
   it('slots follow the frontend of the stream', async () => {
-    const r = await rawExchange(proxy.ports['other']!, GET('/', 'User-Agent: curl/8\r\nx-be: zz\r\n'), { idleMs: 300 });
+    const r = await rawExchange(fx.proxy.ports['other']!, GET('/', 'User-Agent: curl/8\r\nx-be: zz\r\n'), { idleMs: 300 });
     // "other" has one request slot (User-Agent, len 5): the backend's id 0 overwrites it; no response slot.
     assert.equal(caps(r), 'zz||||');
   });

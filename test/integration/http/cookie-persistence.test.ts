@@ -7,12 +7,11 @@
  * cookie of each server, and the retry policy of a server chosen by cookie.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { httpExchange } from '../../helpers/clients.js';
 import { header, headerValues, type HeaderList } from '../../helpers/h1-messages.js';
 import { httpOrigin, type HttpOrigin, type OriginReply, type RecordedRequest } from '../../helpers/origins.js';
-import { startProxy, type RunningProxy } from '../../helpers/processes.js';
+import { freePort, startProxy, type RunningProxy } from '../../helpers/processes.js';
 import { dynamicCookie } from '../../../src/http/cookie-persistence.js';
 
 function respond(req: RecordedRequest, o: { name: string }): OriginReply {
@@ -20,14 +19,6 @@ function respond(req: RecordedRequest, o: { name: string }): OriginReply {
   const set = header(req.headers, 'x-set');
   if (set !== undefined) headers.push(['Set-Cookie', set]);
   return { headers, body: `${o.name}|${header(req.headers, 'cookie') ?? ''}` };
-}
-
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const CONFIG = `
@@ -81,7 +72,7 @@ describe('cookie persistence in Switchyard', () => {
   before(async () => {
     a = await httpOrigin({ name: 'a', respond });
     b = await httpOrigin({ name: 'b', respond });
-    proxy = await startProxy('switchyard', CONFIG, { vars: { A: a.addr, B: b.addr, DEAD: String(await deadPort()) } });
+    proxy = await startProxy('switchyard', CONFIG, { vars: { A: a.addr, B: b.addr, DEAD: String(await freePort()) } });
   });
   after(async () => {
     await proxy?.stop();

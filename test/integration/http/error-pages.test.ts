@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rawExchange } from '../../helpers/clients.js';
-import { httpOrigin, type HttpOrigin } from '../../helpers/origins.js';
-import { checkConfig, startProxy, type RunningProxy } from '../../helpers/processes.js';
+import { switchyardWithOrigin } from '../../helpers/http-fixtures.js';
+import { checkConfig } from '../../helpers/processes.js';
 
 const FILES: Record<string, string> = {
   '503.http': 'HTTP/1.1 503 Custom\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nbusy',
@@ -85,24 +85,20 @@ const GET = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnec
 
 describe('error pages and tarpit (Switchyard)', () => {
   let dir = '';
-  let origin: HttpOrigin | undefined;
-  let proxy: RunningProxy | undefined;
-  before(async () => {
+  // Registered first: the files exist before the proxy starts (hooks run in order).
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sy-errpages-'));
     for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text, 'latin1');
-    origin = await httpOrigin({ name: 'web' });
-    proxy = await startProxy('switchyard', CONFIG, { vars: { DIR: dir, ORIGIN: origin.addr } });
   });
-  after(async () => {
-    await proxy?.stop();
-    await origin?.close();
+  after(() => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
+  const fx = switchyardWithOrigin(CONFIG, () => ({ DIR: dir }));
 
   /** One request; the answer as text and the time to its end. */
   async function ask(listener: string, send: string): Promise<{ text: string; ms: number; ended: string }> {
     const t0 = performance.now();
-    const r = await rawExchange(proxy!.ports[listener]!, send, { idleMs: 1500 });
+    const r = await rawExchange(fx.proxy.ports[listener]!, send, { idleMs: 1500 });
     return { text: r.data.toString('latin1'), ms: performance.now() - t0, ended: r.ended };
   }
 
@@ -143,7 +139,7 @@ describe('error pages and tarpit (Switchyard)', () => {
     assert.match(r.text, /^HTTP\/1\.1 500 /);
   });
   it('tarpit: a client that leaves meanwhile is dropped without harm', async () => {
-    await rawExchange(proxy!.ports['tarpit']!, GET('/t'), { idleMs: 20, timeoutMs: 50 });
+    await rawExchange(fx.proxy.ports['tarpit']!, GET('/t'), { idleMs: 20, timeoutMs: 50 });
     await new Promise((r) => setTimeout(r, 350));
     assert.match((await ask('tarpit', GET('/t'))).text, /^HTTP\/1\.1 500 Slow/);
   });
@@ -154,7 +150,7 @@ describe('error pages and tarpit (Switchyard)', () => {
     assert.match(r.text, /^HTTP\/1\.1 500 Internal Server Error\r\n/);
   });
   it('no "not enforced" warning for errorfile, errorfiles, errorloc, http-error, http-errors, tarpit', () => {
-    const lines = proxy!.output().split('\n').filter((l) => /not enforced/.test(l) && /error|tarpit/.test(l));
+    const lines = fx.proxy.output().split('\n').filter((l) => /not enforced/.test(l) && /error|tarpit/.test(l));
     assert.deepEqual(lines, []);
   });
   it('-c: default-errorfiles with a status haproxy has no page for is refused as haproxy does', async () => {

@@ -5,10 +5,11 @@
  * actions made to work are no longer reported as "not enforced".
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { rawExchange } from '../../helpers/clients.js';
-import { httpOrigin, type HttpOrigin } from '../../helpers/origins.js';
-import { startProxy, type RunningProxy } from '../../helpers/processes.js';
+import { switchyardWithOrigin } from '../../helpers/http-fixtures.js';
+import { httpOrigin } from '../../helpers/origins.js';
+import { startProxy } from '../../helpers/processes.js';
 
 const CONFIG = `
 global
@@ -49,25 +50,16 @@ backend web
 const GET = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
 
 describe('HTTP rule actions of issue 6 (Switchyard)', () => {
-  let origin: HttpOrigin;
-  let proxy: RunningProxy;
-  before(async () => {
-    origin = await httpOrigin({ name: 'web' });
-    proxy = await startProxy('switchyard', CONFIG, { vars: { ORIGIN: origin.addr } });
-  });
-  after(async () => {
-    await proxy.stop();
-    await origin.close();
-  });
+  const fx = switchyardWithOrigin(CONFIG);
 
   it('reports none of the newly enforced actions as not enforced', () => {
     for (const a of ['set-timeout', 'strict-mode', 'early-hint', 'normalize-uri', 'set-pathq', 'set-var-fmt', 'unset-var', 'after-response']) {
-      assert.doesNotMatch(proxy.output(), new RegExp(`'http-[a-z-]+ ${a}[^']*' \\(`), a);
+      assert.doesNotMatch(fx.proxy.output(), new RegExp(`'http-[a-z-]+ ${a}[^']*' \\(`), a);
     }
   });
 
   it('set-priority-class/offset are clamped and seen by prio_class/prio_offset', async () => {
-    const r = await rawExchange(proxy.ports['prio']!, GET('/'), { idleMs: 500 });
+    const r = await rawExchange(fx.proxy.ports['prio']!, GET('/'), { idleMs: 500 });
     assert.match(r.data.toString('latin1'), /\r\n\r\n2047 -7$/);
   });
 
@@ -86,18 +78,18 @@ describe('HTTP rule actions of issue 6 (Switchyard)', () => {
   });
 
   it('an early hint goes out before a deny', async () => {
-    const r = await rawExchange(proxy.ports['hint']!, GET('/'), { idleMs: 500 });
+    const r = await rawExchange(fx.proxy.ports['hint']!, GET('/'), { idleMs: 500 });
     const text = r.data.toString('latin1');
     assert.match(text, /^HTTP\/1\.1 103 Early Hints\r\nlink: <\/s\.css>; rel=preload\r\n\r\nHTTP\/1\.1 403 Forbidden\r\n/);
   });
 
   it('normalizers, set-pathq, set-var-fmt and unset-var reach the server; after-response marks the answer', async () => {
-    origin.reset();
-    const r1 = await rawExchange(proxy.ports['misc']!, GET('//a/b/..//../pq/../../../pq'), { idleMs: 500 });
+    fx.origin.reset();
+    const r1 = await rawExchange(fx.proxy.ports['misc']!, GET('//a/b/..//../pq/../../../pq'), { idleMs: 500 });
     assert.match(r1.data.toString('latin1'), /\r\nx-after: yes\r\n/);
-    const r2 = await rawExchange(proxy.ports['misc']!, GET('/unset'), { idleMs: 500 });
+    const r2 = await rawExchange(fx.proxy.ports['misc']!, GET('/unset'), { idleMs: 500 });
     assert.match(r2.data.toString('latin1'), /^HTTP\/1\.1 200 /);
-    const reqs = origin.requests.map((q) => `${q.target} ${q.raw.toString('latin1').match(/x-x: (.*)\r\n/)?.[1] ?? ''}`);
+    const reqs = fx.origin.requests.map((q) => `${q.target} ${q.raw.toString('latin1').match(/x-x: (.*)\r\n/)?.[1] ?? ''}`);
     assert.deepEqual(reqs, ['/pq?n=1 /pq', '/unset ']);
   });
 });

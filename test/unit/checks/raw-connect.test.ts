@@ -9,6 +9,7 @@ import net from 'node:net';
 import { RawCheckConnection, rawConnectAvailable, rawTarget } from '../../../src/server/checks/raw-connect.js';
 import { CheckConnection, openCheckConnection, type ConnectionEvents } from '../../../src/server/checks/tcp-connect.js';
 import { strerror } from '../../../src/net/listener.js';
+import { freePort } from '../../helpers/processes.js';
 
 interface Seen {
   ready: number;
@@ -55,14 +56,6 @@ async function listener(): Promise<{ port: number; resets: () => number; accepte
   };
 }
 
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
 test('rawTarget: only plain TCP to an IP literal', () => {
   assert.deepEqual(rawTarget({ host: '127.0.0.1', port: 80 }), { host: '127.0.0.1', port: 80, family: 4 });
   assert.deepEqual(rawTarget({ host: '::1', port: 8080 }), { host: '::1', port: 8080, family: 6 });
@@ -95,7 +88,7 @@ test('connects, then closes with a reset', { skip: !rawConnectAvailable }, async
 });
 
 test('a refused connection reports ECONNREFUSED at layer 4 ("Connection refused")', { skip: !rawConnectAvailable }, async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const seen: Seen = { ready: 0, errors: [] };
   await new Promise<void>((resolve) => {
     new RawCheckConnection({ host: '127.0.0.1', port, family: 4 }, events(seen, resolve));

@@ -6,25 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfigText } from '../../helpers/load-config.js';
-import { buildRuntime, type Runtime } from '../../../src/proxy/runtime.js';
+import { buildTestRuntime, serverOf } from '../../helpers/runtime-fixtures.js';
+import type { Runtime } from '../../../src/proxy/runtime.js';
 import { HealthCheck } from '../../../src/server/checks/health-check.js';
 import type { ServerHealth } from '../../../src/server/checks/server-health.js';
 import type { Server } from '../../../src/server/server.js';
 
-function build(text: string): { runtime: Runtime; lines: string[] } {
-  const { model, alerts } = loadConfigText(text);
-  assert.deepEqual(alerts, []);
-  const lines: string[] = [];
-  const { runtime } = buildRuntime(model, { reporter: { report: (sev, m) => lines.push(`${sev}: ${m}`) } });
-  return { runtime, lines };
-}
-
-function server(rt: Runtime, be: string, name: string): Server {
-  const s = rt.backends.get(be)?.serverByName.get(name);
-  assert.ok(s, `${be}/${name}`);
-  return s;
-}
 
 function health(rt: Runtime, s: Server): ServerHealth {
   for (const c of rt.checks) if (c instanceof HealthCheck && c.health.server === s) return c.health;
@@ -42,8 +29,8 @@ backend be2
 `;
 
 test('agent maint goes down the track chains, newest tracker first; ready brings them back', () => {
-  const { runtime, lines } = build(CHAIN);
-  const h = health(runtime, server(runtime, 'fe', 's1'));
+  const { runtime, lines } = buildTestRuntime(CHAIN);
+  const h = health(runtime, serverOf(runtime, 'fe', 's1'));
   h.setMaint();
   assert.deepEqual(lines, [
     'warning: Server fe/s1 is going DOWN for maintenance. 1 active and 1 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
@@ -53,7 +40,7 @@ test('agent maint goes down the track chains, newest tracker first; ready brings
     'warning: Backup Server fe/s3 is going DOWN for maintenance via fe/s2. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
     "alert: proxy 'fe' has no server available!",
   ]);
-  for (const n of ['s2', 's3']) assert.equal(server(runtime, 'fe', n).state, 'MAINT');
+  for (const n of ['s2', 's3']) assert.equal(serverOf(runtime, 'fe', n).state, 'MAINT');
   lines.length = 0;
   h.setReady();
   assert.deepEqual(lines, [
@@ -62,16 +49,16 @@ test('agent maint goes down the track chains, newest tracker first; ready brings
     'warning: Server fe/s2 is UP/READY (leaving maintenance).',
     'warning: Backup Server fe/s3 is UP/READY (leaving maintenance).',
   ]);
-  for (const n of ['s2', 's3']) assert.equal(server(runtime, 'fe', n).usable, true);
+  for (const n of ['s2', 's3']) assert.equal(serverOf(runtime, 'fe', n).usable, true);
 });
 
 test('agent drain goes down the track chains with a zero weight; ready restores it', () => {
-  const { runtime, lines } = build(CHAIN);
-  const h = health(runtime, server(runtime, 'fe', 's1'));
+  const { runtime, lines } = buildTestRuntime(CHAIN);
+  const h = health(runtime, serverOf(runtime, 'fe', 's1'));
   h.setDrain();
   assert.equal(lines[1], 'warning: Server be2/t1 enters drain state via fe/s1. 0 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.');
-  assert.equal(server(runtime, 'fe', 's2').eweight, 0);
-  assert.equal(server(runtime, 'fe', 's2').state, 'UP');
+  assert.equal(serverOf(runtime, 'fe', 's2').eweight, 0);
+  assert.equal(serverOf(runtime, 'fe', 's2').state, 'UP');
   lines.length = 0;
   h.setReady();
   assert.deepEqual(lines, [
@@ -80,12 +67,12 @@ test('agent drain goes down the track chains with a zero weight; ready restores 
     'warning: Server fe/s2 is UP (leaving forced drain).',
     'warning: Backup Server fe/s3 is UP (leaving forced drain).',
   ]);
-  assert.equal(server(runtime, 'fe', 's2').eweight, 16);
+  assert.equal(serverOf(runtime, 'fe', 's2').eweight, 16);
 });
 
 test('a tracker already DOWN "was DOWN and now enters maintenance via"', () => {
-  const { runtime, lines } = build(CHAIN);
-  const h = health(runtime, server(runtime, 'fe', 's1'));
+  const { runtime, lines } = buildTestRuntime(CHAIN);
+  const h = health(runtime, serverOf(runtime, 'fe', 's1'));
   h.apply('check', { status: 'L4CON', desc: 'Connection refused', code: 0 }, 0);
   lines.length = 0;
   h.setMaint();
@@ -97,8 +84,8 @@ test('a tracker already DOWN "was DOWN and now enters maintenance via"', () => {
 });
 
 test('disable-on-404: trackers are "stopping via" with a zero weight, then UP via', () => {
-  const { runtime, lines } = build(`${HEAD}backend be\n  mode http\n  option httpchk\n  http-check disable-on-404\n  server s1 127.0.0.1:1 check fall 1 rise 1\n  server s2 127.0.0.1:1 track s1\n  server s3 127.0.0.1:1 track s2\n`);
-  const h = health(runtime, server(runtime, 'be', 's1'));
+  const { runtime, lines } = buildTestRuntime(`${HEAD}backend be\n  mode http\n  option httpchk\n  http-check disable-on-404\n  server s1 127.0.0.1:1 check fall 1 rise 1\n  server s2 127.0.0.1:1 track s1\n  server s3 127.0.0.1:1 track s2\n`);
+  const h = health(runtime, serverOf(runtime, 'be', 's1'));
   h.apply('check', { status: 'L7OKC', desc: '', code: 404 }, 2);
   assert.deepEqual(lines, [
     'warning: Server be/s1 is stopping, reason: Layer7 check conditionally passed, code: 404, check duration: 2ms. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.',
@@ -109,20 +96,20 @@ test('disable-on-404: trackers are "stopping via" with a zero weight, then UP vi
   lines.length = 0;
   h.apply('check', { status: 'L7OK', desc: 'OK', code: 200 }, 0);
   assert.equal(lines[2], 'warning: Server be/s3 is UP via be/s2. 3 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.');
-  assert.equal(server(runtime, 'be', 's3').usable, true);
+  assert.equal(serverOf(runtime, 'be', 's3').usable, true);
 });
 
 test('a tracker of a disabled server starts in maintenance, silently', () => {
-  const { runtime, lines } = build(`${HEAD}backend be\n  server d1 127.0.0.1:1 disabled check\n  server d2 127.0.0.1:1 track d1\n  server d3 127.0.0.1:1 track d2\n`);
+  const { runtime, lines } = buildTestRuntime(`${HEAD}backend be\n  server d1 127.0.0.1:1 disabled check\n  server d2 127.0.0.1:1 track d1\n  server d3 127.0.0.1:1 track d2\n`);
   assert.deepEqual(lines, []);
-  assert.equal(server(runtime, 'be', 'd2').state, 'MAINT');
-  assert.equal(server(runtime, 'be', 'd3').state, 'MAINT');
+  assert.equal(serverOf(runtime, 'be', 'd2').state, 'MAINT');
+  assert.equal(serverOf(runtime, 'be', 'd3').state, 'MAINT');
 });
 
 test('log-health-checks: one line per status change or health move, no reason on the server line', () => {
-  const { runtime, lines } = build(`${HEAD}backend be\n  option log-health-checks\n  server s1 127.0.0.1:1 check fall 3 rise 2\n  server s2 127.0.0.1:1 check backup weight 0\n`);
-  const s1 = health(runtime, server(runtime, 'be', 's1'));
-  const s2 = health(runtime, server(runtime, 'be', 's2'));
+  const { runtime, lines } = buildTestRuntime(`${HEAD}backend be\n  option log-health-checks\n  server s1 127.0.0.1:1 check fall 3 rise 2\n  server s2 127.0.0.1:1 check backup weight 0\n`);
+  const s1 = health(runtime, serverOf(runtime, 'be', 's1'));
+  const s2 = health(runtime, serverOf(runtime, 'be', 's2'));
   const ok = { status: 'L4OK', desc: '', code: 0 } as const;
   const refused = { status: 'L4CON', desc: 'Connection refused', code: 0 } as const;
   s1.apply('check', ok, 0);

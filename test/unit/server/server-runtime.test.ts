@@ -7,32 +7,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../helpers/load-config.js';
-import { buildRuntime, type Runtime } from '../../../src/proxy/runtime.js';
+import { buildTestRuntime, serverOf } from '../../helpers/runtime-fixtures.js';
+import { buildRuntime } from '../../../src/proxy/runtime.js';
 import { computeFullconn } from '../../../src/server/server-runtime.js';
 import { HealthObserver, observedStatus } from '../../../src/server/server-observe.js';
 import { redirectLocation, requestPath } from '../../../src/server/server-redirect.js';
 import { ServerHealth } from '../../../src/server/checks/server-health.js';
-import { Observed, type Server } from '../../../src/server/server.js';
+import { Observed } from '../../../src/server/server.js';
 
-function build(text: string): { runtime: Runtime; lines: string[] } {
-  const { model, alerts } = loadConfigText(text);
-  assert.deepEqual(alerts, []);
-  const lines: string[] = [];
-  const { runtime } = buildRuntime(model, { reporter: { report: (sev, m) => lines.push(`${sev}: ${m}`) } });
-  return { runtime, lines };
-}
-
-function server(rt: Runtime, be: string, name: string): Server {
-  const s = rt.backends.get(be)?.serverByName.get(name);
-  assert.ok(s, `${be}/${name}`);
-  return s;
-}
 
 const HEAD = `defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n`;
 
 test('slowstart: weight uweight * (16 * elapsed + ss) / ss per whole second, then full (server_recalc_eweight)', () => {
-  const { runtime } = build(`${HEAD}backend be\n  server s1 127.0.0.1:1 weight 10 slowstart 10s\n  server s2 127.0.0.1:1 weight 10\n`);
-  const s = server(runtime, 'be', 's1');
+  const { runtime } = buildTestRuntime(`${HEAD}backend be\n  server s1 127.0.0.1:1 weight 10 slowstart 10s\n  server s2 127.0.0.1:1 weight 10\n`);
+  const s = serverOf(runtime, 'be', 's1');
   assert.equal(s.slowstart, 10);
   assert.equal(s.eweight, 160, 'no slowstart at startup');
   s.setOperational(false);
@@ -49,8 +37,8 @@ test('slowstart: weight uweight * (16 * elapsed + ss) / ss per whole second, the
 });
 
 test('slowstart: rounds up to whole seconds and does not ramp the weight of static algorithms', () => {
-  const { runtime } = build(`${HEAD}backend be\n  balance static-rr\n  server s1 127.0.0.1:1 weight 4 slowstart 1500ms maxconn 100\n`);
-  const s = server(runtime, 'be', 's1');
+  const { runtime } = buildTestRuntime(`${HEAD}backend be\n  balance static-rr\n  server s1 127.0.0.1:1 weight 4 slowstart 1500ms maxconn 100\n`);
+  const s = serverOf(runtime, 'be', 's1');
   assert.equal(s.slowstart, 2);
   s.setOperational(false);
   s.setOperational(true);
@@ -64,17 +52,17 @@ test('slowstart: rounds up to whole seconds and does not ramp the weight of stat
 });
 
 test('minconn/fullconn: max(minconn, beconn * maxconn / fullconn), static without minconn', () => {
-  const { runtime } = build(`${HEAD}backend be\n  fullconn 100\n  server s1 127.0.0.1:1 minconn 10 maxconn 50\n  server s2 127.0.0.1:1 maxconn 7\n  server s3 127.0.0.1:1 minconn 9\n`);
+  const { runtime } = buildTestRuntime(`${HEAD}backend be\n  fullconn 100\n  server s1 127.0.0.1:1 minconn 10 maxconn 50\n  server s2 127.0.0.1:1 maxconn 7\n  server s3 127.0.0.1:1 minconn 9\n`);
   const be = runtime.backends.get('be')!;
-  const s1 = server(runtime, 'be', 's1');
+  const s1 = serverOf(runtime, 'be', 's1');
   be.counters.curConns = 0;
   assert.equal(s1.dynamicMaxconn(), 10);
   be.counters.curConns = 40;
   assert.equal(s1.dynamicMaxconn(), 20);
   be.counters.curConns = 100;
   assert.equal(s1.dynamicMaxconn(), 50);
-  assert.equal(server(runtime, 'be', 's2').dynamicMaxconn(), 7);
-  const s3 = server(runtime, 'be', 's3');
+  assert.equal(serverOf(runtime, 'be', 's2').dynamicMaxconn(), 7);
+  const s3 = serverOf(runtime, 'be', 's3');
   assert.equal(s3.maxconn, 9, 'minconn above maxconn becomes maxconn (cfgparse.c)');
 });
 
@@ -122,7 +110,7 @@ backend b5
 });
 
 test('track: trackers newest first, chains, and the "via" lines in haproxy order', () => {
-  const { runtime, lines } = build(`${HEAD}listen fe
+  const { runtime, lines } = buildTestRuntime(`${HEAD}listen fe
   bind 127.0.0.1:65001
   server s1 127.0.0.1:1 check
   server s2 127.0.0.1:1 track s1
@@ -130,7 +118,7 @@ test('track: trackers newest first, chains, and the "via" lines in haproxy order
 backend be2
   server t1 127.0.0.1:1 track fe/s1
 `);
-  const s1 = server(runtime, 'fe', 's1');
+  const s1 = serverOf(runtime, 'fe', 's1');
   assert.deepEqual(s1.trackers.map((s) => s.fullName), ['be2/t1', 'fe/s2']);
   const h = new ServerHealth(s1, runtime.reporter);
   h.apply('check', { status: 'L4CON', desc: 'Connection refused', code: 0 }, 0);
@@ -156,12 +144,12 @@ backend be2
 });
 
 test('on-marked-down shutdown-sessions and on-marked-up shutdown-backup-sessions kill the registered streams', () => {
-  const { runtime, lines } = build(`${HEAD}backend be
+  const { runtime, lines } = buildTestRuntime(`${HEAD}backend be
   server s1 127.0.0.1:1 check fall 1 rise 1 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions
   server b1 127.0.0.1:1 backup
 `);
-  const s1 = server(runtime, 'be', 's1');
-  const b1 = server(runtime, 'be', 'b1');
+  const s1 = serverOf(runtime, 'be', 's1');
+  const b1 = serverOf(runtime, 'be', 'b1');
   const killed: string[] = [];
   const sess = (name: string): { kill(): void } => ({ kill: () => killed.push(name) });
   const a = sess('a');
@@ -179,13 +167,13 @@ test('on-marked-down shutdown-sessions and on-marked-up shutdown-backup-sessions
 });
 
 test('server-template: resolved names get addresses, unresolved ones with init-addr none start in maintenance', () => {
-  const { runtime } = build(`${HEAD}backend be
+  const { runtime } = buildTestRuntime(`${HEAD}backend be
   server-template web 2 localhost:8080
   server-template nx 2-3 nonexistent.invalid:80 init-addr none
 `);
   const be = runtime.backends.get('be')!;
   assert.deepEqual(be.servers.map((s) => `${s.name}:${s.state}`), ['web1:UP', 'web2:UP', 'nx2:MAINT', 'nx3:MAINT']);
-  assert.equal(server(runtime, 'be', 'web2').address.port, 8080);
+  assert.equal(serverOf(runtime, 'be', 'web2').address.port, 8080);
   assert.equal(be.activeCount, 2);
 });
 
@@ -205,11 +193,11 @@ test('observe: valid statuses 100-499, 501, 505; the limit triggers the on-error
   assert.equal(observedStatus(505), Observed.HTTP_OK);
   assert.equal(observedStatus(500), Observed.HTTP_STS);
   assert.equal(observedStatus(503), Observed.HTTP_STS);
-  const { runtime, lines } = build(`${HEAD}backend be
+  const { runtime, lines } = buildTestRuntime(`${HEAD}backend be
   server s1 127.0.0.1:1 check observe layer7 error-limit 2 on-error mark-down
   server s2 127.0.0.1:1 check
 `);
-  const s1 = server(runtime, 'be', 's1');
+  const s1 = serverOf(runtime, 'be', 's1');
   const obs = new HealthObserver(s1, new ServerHealth(s1, runtime.reporter), undefined, undefined);
   obs.observe(Observed.HTTP_STS);
   obs.observe(Observed.L4_OK); // ignored in layer7
@@ -225,10 +213,10 @@ test('observe: valid statuses 100-499, 501, 505; the limit triggers the on-error
 });
 
 test('observe layer4 sudden-death: one more failed check takes the server down', () => {
-  const { runtime, lines } = build(`${HEAD}backend be
+  const { runtime, lines } = buildTestRuntime(`${HEAD}backend be
   server s1 127.0.0.1:1 check rise 2 fall 3 observe layer4 error-limit 1 on-error sudden-death
 `);
-  const s1 = server(runtime, 'be', 's1');
+  const s1 = serverOf(runtime, 'be', 's1');
   const h = new ServerHealth(s1, runtime.reporter);
   const obs = new HealthObserver(s1, h, undefined, undefined);
   // a server starts at health `rise`; two passed checks bring it to rise + fall - 1
