@@ -13,13 +13,21 @@
  * same rate. Pipelining is off: a connection carries one request at a time,
  * a request due while all connections are busy waits in the client.
  *
+ * With `--pin` (the default when taskset exists and there are at least two
+ * CPUs) the proxy under test runs alone on the last CPU and the load
+ * generator, the origin and the idle contenders on the others: on a 2-core
+ * machine three busy processes otherwise share two cores, and the kernel's
+ * time slices (several ms) then dominate every proxy's p99, nginx's and
+ * haproxy's included. `--pin 0` measures the unpinned machine.
+ *
  *   node dist/bench/http-latency.js [--duration 4] [--max-duration 2] [--conns 16]
- *     [--rounds 1] [--warmup 0.5] [--rate <req/s>] [--tick-us 100] [--only switchyard,haproxy,nginx,http-proxy]
+ *     [--rounds 1] [--warmup 0.5] [--rate <req/s>] [--tick-us 100] [--pin 1]
+ *     [--only switchyard,haproxy,nginx,http-proxy]
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -283,6 +291,11 @@ function verdict(rate: number, direct: ClientResult[], through: ClientResult[], 
   return `${added99 < TARGET_P99_US ? 'met' : 'NOT met'}${noisy}`;
 }
 
+/** Moves every thread of `pid` (and its future children) to `cpus` (a taskset list). */
+function pin(pid: number, cpus: string): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) execFileSync('taskset', ['-cp', cpus, tid], { stdio: 'ignore' });
+}
+
 function ms(us: number): string {
   return (us / 1000).toFixed(3);
 }
@@ -295,6 +308,12 @@ async function main(): Promise<void> {
   const warmup = Number(arg('warmup', '0.5'));
   const fixedRate = Number(arg('rate', '0'));
   const only = arg('only', 'switchyard,haproxy,nginx').split(',');
+  const cpus = availableParallelism();
+  const pinned = arg('pin', cpus >= 2 && hasCommand('taskset') ? '1' : '0') === '1';
+  const proxyCpu = String(cpus - 1);
+  const loadCpus = cpus > 2 ? `0-${cpus - 2}` : '0';
+  // Everything forked from here (origin, clients, contenders) starts on the load CPUs.
+  if (pinned) pin(process.pid, loadCpus);
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-latency-'));
   let origin: Origin | undefined;
   const contenders: Contender[] = [];
@@ -313,6 +332,7 @@ async function main(): Promise<void> {
     }
     const rows: string[] = [];
     for (const [k, c] of contenders.entries()) {
+      if (pinned) pin(c.pid, proxyCpu);
       const max = await maxRate(c.port, maxDuration);
       const rate = Math.max(1, Math.round(fixedRate > 0 ? fixedRate : max / 2));
       const direct: ClientResult[] = [];
@@ -333,9 +353,11 @@ async function main(): Promise<void> {
       const w99 = m(through, (r) => r.wire.p99) - m(direct, (r) => r.wire.p99);
       const added99 = p99 - d99;
       const gap = Math.max(...direct.map((r) => r.maxGapMs), ...through.map((r) => r.maxGapMs));
+      if (pinned) pin(c.pid, loadCpus);
       rows.push(`| ${c.name} | ${max.toFixed(0)} | ${rate} | ${m(through, (r) => r.achieved).toFixed(0)} | ${ms(d50)} / ${ms(d99)} / ${ms(d999)} | ${ms(p50)} / ${ms(p99)} / ${ms(p999)} | ${ms(p50 - d50)} | ${ms(added99)} | ${ms(p999 - d999)} | ${ms(w99)} | ${gap.toFixed(1)} | ${verdict(rate, direct, through, added99, gap)} |`);
     }
-    console.log(`open-loop keep-alive GET at half of each proxy's max rate, ${conns} connections, ${rounds} round(s) x ${duration}s (+${warmup}s warm-up); latencies in ms`);
+    const where = pinned ? `; proxy pinned to CPU ${proxyCpu}, load generator and origin to CPU ${loadCpus}` : '; nothing pinned';
+    console.log(`open-loop keep-alive GET at half of each proxy's max rate, ${conns} connections, ${rounds} round(s) x ${duration}s (+${warmup}s warm-up)${where}; latencies in ms`);
     console.log('| proxy | max req/s | rate | achieved | direct p50 / p99 / p99.9 | via proxy p50 / p99 / p99.9 | added p50 | added p99 | added p99.9 | added p99 on the wire | client max gap | p99 < 2 ms |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);

@@ -49,13 +49,13 @@ function haproxyConfig(port: number, originPort: number): string {
   ].join('\n');
 }
 
-async function started(name: string, port: number, proc: ChildProcess, pid?: () => number): Promise<Contender> {
+async function started(name: string, port: number, proc: ChildProcess): Promise<Contender> {
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString('latin1'); });
   const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${stderr.trim()}`))));
   exited.catch(() => undefined); // a later exit (our own stop) is not an error
   await Promise.race([waitPort(port), exited]);
-  return { name, port, proc, pid: pid === undefined ? proc.pid! : pid() };
+  return { name, port, proc, pid: proc.pid! };
 }
 
 /** Starts `/usr/sbin/haproxy -db -f cfg` (`nbthread 1`). */
@@ -89,10 +89,14 @@ export async function startNginx(s: ContenderSetup): Promise<Contender | undefin
     + '  location / { proxy_pass http://o; proxy_http_version 1.1; proxy_set_header Connection ""; }\n }\n}\n');
   const proc = spawn(NGINX, ['-p', s.dir, '-c', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   // The master's only child is the worker that does the proxying.
-  return started('nginx', port, proc, () => {
-    const kids = readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'latin1').trim().split(/\s+/);
-    return Number(kids[0] ?? proc.pid);
-  });
+  const c = await started('nginx', port, proc);
+  // The master listens before it forks the worker: wait for the worker to exist.
+  for (let i = 0; i < 200; i++) {
+    const kid = Number(readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'latin1').trim().split(/\s+/)[0]);
+    if (kid > 0) return { ...c, pid: kid };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return c;
 }
 
 /** Stops a contender by its PID (SIGTERM, then SIGKILL after 2 s) and waits for it to exit. */
