@@ -407,6 +407,11 @@ export class Listener {
       this.held = [];
       this.heldHead = 0;
       this.gate.waiting.delete(this);
+    } else if (this.heldHead >= 1024 && this.heldHead * 2 >= this.held.length) {
+      // Under sustained overload the FIFO never empties: drop the served head
+      // (amortised O(1) per socket), or the array grows with every connection.
+      this.held = this.held.slice(this.heldHead);
+      this.heldHead = 0;
     }
   }
 

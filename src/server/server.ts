@@ -92,6 +92,11 @@ export interface Waiter {
   queueSeq: number;
   /** Set by the queue: false once granted or removed. */
   queued: boolean;
+  /**
+   * Set by the queue: the queue holding the waiter, undefined once granted
+   * or removed. {@link PendingQueue.remove} only acts on its own waiters.
+   */
+  queuedIn?: PendingQueue | undefined;
   grant(server: Server): void;
   /** Closes the stream at once (streams implement it; see {@link ServerSession}). */
   kill?(): void;
@@ -111,15 +116,27 @@ let nextQueueSeq = 1;
 /**
  * A FIFO of waiters with O(1) removal by marking (haproxy's pendconn list).
  * Removed entries are skipped lazily; `length` counts live entries only.
+ *
+ * An entry is live while its waiter's `queuedIn` is this queue: removing a
+ * waiter from a queue that does not hold it is a no-op. (With a bare
+ * `queued` flag, an HTTP stream waiting on a server queue that ended was
+ * "removed" from the backend queue first: the backend queue's length went
+ * to -1 and the server's stayed at 1 for good, so the idle server never
+ * took a connection again and answered every request with a 503 after
+ * `timeout queue`. A stale entry of a waiter queued again elsewhere also
+ * looked live.)
  */
 export class PendingQueue {
   private items: (Waiter | undefined)[] = [];
   private head = 0;
   length = 0;
+  /** Waiters handed a slot so far (queue.c queue.idx): the logs' %sq/%bq positions (src/log/http-log.ts). */
+  dequeued = 0;
 
   push(w: Waiter): void {
     w.queueSeq = nextQueueSeq++;
     w.queued = true;
+    w.queuedIn = this;
     this.items.push(w);
     this.length++;
   }
@@ -128,7 +145,7 @@ export class PendingQueue {
   peek(): Waiter | undefined {
     while (this.head < this.items.length) {
       const w = this.items[this.head];
-      if (w !== undefined && w.queued) return w;
+      if (w !== undefined && w.queuedIn === this) return w;
       this.items[this.head] = undefined;
       this.head++;
     }
@@ -142,21 +159,24 @@ export class PendingQueue {
     this.items[this.head] = undefined;
     this.head++;
     w.queued = false;
+    w.queuedIn = undefined;
     this.length--;
+    this.dequeued++;
     if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
     return w;
   }
 
   /** Removes a waiter (queue timeout, client gone); no-op when it is not queued. */
   remove(w: Waiter): void {
-    if (!w.queued) return;
+    if (w.queuedIn !== this) return;
     w.queued = false;
+    w.queuedIn = undefined;
     this.length--;
   }
 
   private compact(): void {
     if (this.head === 0) return;
-    this.items = this.items.slice(this.head).filter((w) => w !== undefined && w.queued);
+    this.items = this.items.slice(this.head).filter((w) => w !== undefined && w.queuedIn === this);
     this.head = 0;
   }
 }

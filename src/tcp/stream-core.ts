@@ -23,7 +23,7 @@ import type { Listener } from '../net/listener.js';
 import type { PickContext } from '../lb/registry.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
 import { retryDecision } from '../proxy/retry-policy.js';
-import { Observed, type Server, type Waiter } from '../server/server.js';
+import { Observed, type PendingQueue, type Server, type Waiter } from '../server/server.js';
 
 /** Where a stream is (for logs: the second termination flag). */
 export type StreamState = 'init' | 'proxy' | 'inspect' | 'queued' | 'turnaround' | 'connecting' | 'established' | 'closed';
@@ -40,6 +40,7 @@ export const clock = (): number => performance.now();
 export abstract class TcpStreamCore implements Waiter, PickContext {
   queueSeq = 0;
   queued = false;
+  queuedIn: PendingQueue | undefined = undefined;
   readonly runtime: Runtime;
   readonly fe: Frontend;
   readonly listener: Listener;

@@ -41,6 +41,9 @@ const varRulesets = new WeakMap<Ruleset, boolean>();
 /** The empty payload, shared: nothing writes into a zero-length buffer, and a check run allocates none. */
 const EMPTY: Buffer = Buffer.alloc(0);
 
+/** haproxy's default tune.bufsize: the size of a check's input buffer (check->bi). */
+export const CHECK_BUFSIZE = 16384;
+
 /** What a check run needs from the server and its backend. */
 export interface CheckEnv {
   /** The connection for a connect rule (address, port, TLS, PROXY header). */
@@ -54,6 +57,8 @@ export interface CheckEnv {
   disable404(): boolean;
   /** The X-Haproxy-Server-State value for `http-check send-state`. */
   serverState(): string;
+  /** `tune.bufsize`: what a check keeps of a response (default {@link CHECK_BUFSIZE}). */
+  readonly bufsize?: number | undefined;
 }
 
 /** tcpcheck.c tcpcheck_get_step_id(): 0 for the implicit connect, index+1 otherwise, 1 before any rule. */
@@ -106,6 +111,14 @@ export class CheckRun {
   private connRule: ConnectRule | undefined;
   private bi: Buffer = EMPTY;
   private eos = false;
+  /**
+   * The input buffer is full: tcpcheck_eval_recv() then evaluates as a last
+   * read (haproxy 2.6 stops reading; an expect that did not match fails at
+   * once, "TCPCHK did not match content"). Without this bound a server
+   * streaming data made the check buffer grow, by quadratic concatenation,
+   * until the check timed out.
+   */
+  private full = false;
   /** Bytes or the end of stream arrived since the last evaluation. */
   private unread = false;
   private mustRead = false;
@@ -186,6 +199,7 @@ export class CheckRun {
           const data = rule.data(this.formatCtx());
           this.conn?.write(data);
           this.bi = EMPTY;
+          this.full = false;
           this.mustRead = true;
           this.pos++;
           continue;
@@ -213,7 +227,7 @@ export class CheckRun {
           if (v.verdict === 'wait') {
             this.pos = rule.head >= 0 ? rule.head : this.pos;
             this.mustRead = true;
-            if (this.eos) {
+            if (this.eos || this.full) {
               // Nothing more can come: haproxy would have evaluated with last_read set.
               this.fail(rule.errStatus ?? 'L7RSP', '');
               return;
@@ -241,7 +255,7 @@ export class CheckRun {
     return {
       payload: this.bi,
       vars: this.vars,
-      lastRead: this.eos,
+      lastRead: this.eos || this.full,
       kind: this.rs.kind,
       step: stepOf(rule),
       isLast,
@@ -277,6 +291,7 @@ export class CheckRun {
     this.conn?.destroy();
     this.bi = EMPTY;
     this.eos = false;
+    this.full = false;
     this.unread = false;
     this.mustRead = true;
     this.waiting = 'connect';
@@ -306,7 +321,12 @@ export class CheckRun {
         this.advance();
       },
       data: (chunk) => {
-        if (this.finished || conn !== this.conn) return;
+        if (this.finished || conn !== this.conn || this.full) return;
+        const max = env.bufsize ?? CHECK_BUFSIZE;
+        if (this.bi.length + chunk.length >= max) {
+          chunk = chunk.subarray(0, max - this.bi.length);
+          this.full = true;
+        }
         this.bi = this.bi.length === 0 ? chunk : Buffer.concat([this.bi, chunk]);
         this.unread = true;
         if (this.waiting === 'data') {

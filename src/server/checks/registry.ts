@@ -186,7 +186,9 @@ export function createServerChecks(s: Server, be: Backend, reporter: Reporter, m
   const node = model.global.node ?? hostname();
   const disable404 = p.httpChecks.some((d) => d.args[0] === 'disable-on-404');
   const inter = c.inter ?? 2000;
+  const bufsize = model.global.tune.get('tune.bufsize');
   const baseEnv = {
+    bufsize: typeof bufsize === 'number' ? bufsize : undefined,
     timeoutConnect: be.timeouts.connect,
     timeoutCheck: be.timeouts.check,
     disable404: () => disable404 && s.operational !== 'DOWN',
