@@ -27,6 +27,14 @@ export interface Condition {
   /** Each inner array is AND-ed; the arrays are OR-ed. An empty condition is true. */
   readonly suites: readonly (readonly ConditionTerm[])[];
   readonly place: Place;
+  /**
+   * The checkpoints where the rule using it runs (sample.h SMP_VAL_*), when
+   * parsed for a rule: an ACL expression whose fetch cannot work there never
+   * matches (the condition conflict warning says so, and haproxy's fetch finds
+   * nothing: the request headers are gone from the buffer by the time
+   * http-response rules run).
+   */
+  readonly checkpoints?: number;
 }
 
 export type ConditionResult = { ok: true; cond: Condition; warnings: string[] } | { ok: false; message: string; hint?: string };
@@ -92,7 +100,9 @@ export function parseCondition(words: string[], start: number, scope: AclScope, 
     suite.push({ negate: neg, acl });
     neg = false;
   }
-  const cond: Condition = { polarity, suites, place: ctx.place };
+  const cond: Condition = ctx.usage === 'acl'
+    ? { polarity, suites, place: ctx.place }
+    : { polarity, suites, place: ctx.place, checkpoints: usageCheckpoints(ctx.usage, ctx.proxyCap) };
   const warnings = [...parseWarnings];
   if (ctx.usage !== 'acl') {
     const w = conditionConflictWarning(cond, ctx.usage, ctx.proxyCap);

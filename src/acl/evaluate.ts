@@ -23,6 +23,7 @@ import type { SampleContext } from '../sample/context.js';
 import { MISS } from '../sample/context.js';
 import { compileSampleEach, type CompileEnv } from '../sample/compile.js';
 import { F_MAY_CHANGE, type Sample } from '../sample/sample.js';
+import { fetchCheckpoints } from '../sample/fetch-registry.js';
 
 /** acl.h enum acl_test_res. */
 export const ACL_FAIL = 0;
@@ -158,6 +159,23 @@ export function compileAcl(acl: AclDefinition, env: CompileEnv = {}): CompileAcl
   return { ok: true, fn };
 }
 
+const neverMatches: AclFn = () => ACL_FAIL;
+
+/**
+ * The ACL as a rule running at `checkpoints` sees it: its expressions whose
+ * fetch cannot work there are dropped (they never match: checked with haproxy
+ * 2.6, e.g. `acl a hdr(x) v` in an http-response rule never matches even when
+ * the request had `x: v`, after the "will never match" warning); undefined
+ * when none is left.
+ */
+function usableAt(acl: AclDefinition, checkpoints: number): AclDefinition | undefined {
+  let usable = 0;
+  for (const t of acl.terms) if ((fetchCheckpoints(t.expr.fetch) & checkpoints) !== 0) usable++;
+  if (usable === acl.terms.length) return acl;
+  if (usable === 0) return undefined;
+  return { ...acl, terms: acl.terms.filter((t) => (fetchCheckpoints(t.expr.fetch) & checkpoints) !== 0) };
+}
+
 /**
  * Evaluates suites of terms as acl_exec_cond() does, without polarity:
  * the OR of AND-ed terms, each negated when asked.
@@ -167,7 +185,12 @@ function compileSuites(cond: Condition, env: CompileEnv): { ok: true; fn: AclFn 
   for (const suite of cond.suites) {
     const terms: { fn: AclFn; neg: boolean }[] = [];
     for (const t of suite) {
-      const r = compileAcl(t.acl, env);
+      const acl = cond.checkpoints === undefined ? t.acl : usableAt(t.acl, cond.checkpoints);
+      if (acl === undefined) {
+        terms.push({ fn: neverMatches, neg: t.negate });
+        continue;
+      }
+      const r = compileAcl(acl, env);
       if (!r.ok) return r;
       terms.push({ fn: r.fn, neg: t.negate });
     }

@@ -31,10 +31,13 @@ function rulesOf(px: Frontend | Backend): readonly RuleFn[] {
 }
 
 function runSet(rules: readonly RuleFn[], s: RuleSubject): void {
+  // hdr() and cookie() read the response here (sample.c SMP_OPT_DIR_RES).
+  s.response = true;
   for (let i = 0; i < rules.length; i++) {
     // Only non-final actions and `allow` are accepted by the parser: any outcome stops this section.
-    if (rules[i]!(s) !== undefined) return;
+    if (rules[i]!(s) !== undefined) break;
   }
+  s.response = false;
 }
 
 /** The rule lists to run for a stream, backend first; undefined when there are none. */

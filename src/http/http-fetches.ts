@@ -11,6 +11,7 @@
  */
 import type { HttpSlot, SampleContext } from '../sample/context.js';
 import { argInt, argStr, hasArg, registerFetchImpls, type EachFn, type FetchFn, type FetchImpl } from '../sample/impl-registry.js';
+import { cookieValues } from '../sample/impls/http-cookies.js';
 import { smpBool, smpMeth, smpNum, smpStr, type Sample } from '../sample/sample.js';
 import type { CanonicalHead, H1Head } from './h1-head.js';
 
@@ -96,12 +97,13 @@ export function pathOf(target: string): string {
   return t;
 }
 
+// http.c http_get_path(): an asterisk-form target has no path (path, pathq, base are empty there).
 function pathq(target: string): string {
-  return pathOf(target);
+  return target === '*' ? '' : pathOf(target);
 }
 
 function pathOnly(target: string): string {
-  const p = pathOf(target);
+  const p = pathq(target);
   const q = p.indexOf('?');
   return q < 0 ? p : p.slice(0, q);
 }
@@ -120,11 +122,12 @@ function pick(values: readonly string[], occ: number): string | undefined {
   return i < 0 ? undefined : values[i];
 }
 
-type Side = 'req' | 'res';
+/** 'dir': the request, or the response while response rules run (hdr(): "equivalent to req.hdr() when used on requests, and to res.hdr() when used on responses"). */
+type Side = 'req' | 'res' | 'dir';
 
-function headerValues(s: HttpMessageSlot, side: Side, name: string | undefined, full: boolean): string[] {
+function headerValues(s: HttpMessageSlot, side: Side, name: string | undefined, full: boolean, response?: boolean): string[] {
   const out: string[] = [];
-  if (side === 'req') headersOf(s.reqHead, s.reqCanon, name, out);
+  if (side === 'req' || (side === 'dir' && response !== true)) headersOf(s.reqHead, s.reqCanon, name, out);
   else headersOf(s.resHead, s.resCanon, name, out);
   return full ? out : splitCommas(out);
 }
@@ -136,8 +139,9 @@ function hdrImpl(side: Side, full: boolean): FetchImpl {
       const occ = argInt(args, 1, 0);
       const fn: FetchFn = (ctx) => {
         const s = slot(ctx);
-        if (s === undefined) return undefined;
-        const v = pick(headerValues(s, side, name, full), occ);
+        // Without a name, req.hdr/res.hdr find nothing in a sample context (haproxy 2.6; hdr_cnt counts them all).
+        if (s === undefined || name === undefined) return undefined;
+        const v = pick(headerValues(s, side, name, full, ctx.response), occ);
         return v === undefined ? undefined : smpStr(v);
       };
       return fn;
@@ -148,7 +152,7 @@ function hdrImpl(side: Side, full: boolean): FetchImpl {
       const fn: EachFn = (ctx, visit) => {
         const s = slot(ctx);
         if (s === undefined) return false;
-        const values = headerValues(s, side, name, full);
+        const values = headerValues(s, side, name, full, ctx.response);
         if (occ !== 0) {
           const v = pick(values, occ);
           return v !== undefined && visit(smpStr(v));
@@ -176,14 +180,8 @@ function hdrCnt(side: Side, full: boolean): FetchImpl {
 /** Cookie values named `name` in the Cookie headers (http_fetch.c smp_fetch_cookie). */
 function cookies(s: HttpMessageSlot, name: string | undefined): string[] {
   const out: string[] = [];
-  for (const h of headerValues(s, 'req', 'cookie', true)) {
-    for (const part of h.split(';')) {
-      const eq = part.indexOf('=');
-      const n = (eq < 0 ? part : part.slice(0, eq)).trim();
-      if (eq < 0) continue;
-      if (name === undefined || n === name) out.push(part.slice(eq + 1).trim());
-    }
-  }
+  // http.c http_extract_cookie_value() (quotes, ',' separators, '$' attributes: src/sample/impls/http-cookies.ts).
+  for (const h of headerValues(s, 'req', 'cookie', true)) if (h.length >= (name ?? '').length + 1) cookieValues(h, name ?? '', true, out);
   return out;
 }
 
@@ -194,8 +192,8 @@ const cookImpl: FetchImpl = {
       const s = slot(ctx);
       if (s === undefined) return undefined;
       const v = cookies(s, name);
-      // configuration.txt: req.cook returns the first occurrence in sample context.
-      return v.length === 0 ? undefined : smpStr(v[0]!);
+      // configuration.txt §7.3.6: the last occurrence of <name>; without a name, the first cookie.
+      return v.length === 0 ? undefined : smpStr(name === undefined ? v[0]! : v[v.length - 1]!);
     };
   },
   compileEach: (args) => {
@@ -225,7 +223,8 @@ function reqStr(fn: (s: HttpMessageSlot, target: string) => string | undefined):
 const urlParam: FetchImpl = {
   compile: (args) => {
     const name = hasArg(args, 0) ? argStr(args, 0) : undefined;
-    const delim = hasArg(args, 1) ? argStr(args, 1) : '&';
+    // http.c is_param_delimiter(): '&' and ';' always separate, plus the first byte of <delim>.
+    const delim = `&;${hasArg(args, 1) ? argStr(args, 1).slice(0, 1) : ''}`;
     return (ctx) => {
       const s = slot(ctx);
       const t = s === undefined ? undefined : requestTarget(s);
@@ -267,14 +266,12 @@ const TABLE: Record<string, FetchImpl> = {
     return q < 0 ? undefined : t.slice(q + 1);
   }),
   url: reqStr((_s, t) => t),
-  base: reqStr((s, t) => {
-    const h = hostOf(s);
-    return h === undefined ? undefined : h + pathOnly(t);
-  }),
+  // smp_fetch_base(): without a Host header, base is the path alone (haproxy 2.6).
+  base: reqStr((s, t) => (hostOf(s) ?? '') + pathOnly(t)),
   url_param: urlParam,
   urlp: urlParam,
   'req.hdr': hdrImpl('req', false),
-  hdr: hdrImpl('req', false),
+  hdr: hdrImpl('dir', false),
   'req.fhdr': hdrImpl('req', true),
   'req.hdr_cnt': hdrCnt('req', false),
   hdr_cnt: hdrCnt('req', false),
@@ -288,8 +285,9 @@ const TABLE: Record<string, FetchImpl> = {
       const s = slot(ctx);
       if (s === undefined) return undefined;
       let out = '';
-      if (s.reqCanon !== undefined) for (const [n, v] of s.reqCanon.headers) out += `${n}: ${v}\r\n`;
-      else if (s.reqHead !== undefined) s.reqHead.forEachHeader((n, v) => (out += `${n}: ${v}\r\n`));
+      // haproxy 2.6 keeps header names in lower case (HTX): so does req.hdrs.
+      if (s.reqCanon !== undefined) for (const [n, v] of s.reqCanon.headers) out += `${n.toLowerCase()}: ${v}\r\n`;
+      else if (s.reqHead !== undefined) s.reqHead.forEachHeader((n, v) => (out += `${n.toLowerCase()}: ${v}\r\n`));
       return smpStr(`${out}\r\n`);
     },
   },

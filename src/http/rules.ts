@@ -39,6 +39,8 @@ import './http-fetches.js';
  * some actions change (HttpStream has them all; a bare context ignores them).
  */
 export interface RuleSubject extends SampleContext {
+  /** True while response rules run (the direction of hdr() and cookie()). */
+  response?: boolean;
   reqCanonical(): CanonicalHead;
   resCanonical(): CanonicalHead;
   /** The request target as it stands (rewritten or received), without creating the canonical head. */
@@ -131,15 +133,25 @@ function compileHttpProxy(px: Frontend | Backend): HttpProxy {
   const sw = isFe ? compileSwitching(px as Frontend, env) : () => undefined;
   return {
     request: runner(req),
-    response: runner(res),
+    response: runner(res, true),
     selectBackend: sw,
     forwardFor: compileAddressHeader(p.forwardFor),
     originalTo: compileAddressHeader(p.originalTo),
   };
 }
 
-function runner(rules: RuleFn[]): (s: RuleSubject, from?: number) => RuleOutcome | undefined {
+function runner(rules: RuleFn[], response = false): (s: RuleSubject, from?: number) => RuleOutcome | undefined {
   if (rules.length === 0) return () => undefined;
+  if (response) {
+    // sample.c SMP_OPT_DIR_RES: hdr() and cookie() read the response while http-response rules run.
+    const run = runner(rules);
+    return (s, from = 0) => {
+      s.response = true;
+      const o = run(s, from);
+      s.response = false;
+      return o;
+    };
+  }
   return (s, from = 0) => {
     for (let i = from; i < rules.length; i++) {
       const o = rules[i]!(s);
@@ -641,8 +653,9 @@ function compileRedirect(d: RedirectData, env: CompileEnv): RuleFn {
     let h = `HTTP/1.1 ${code} ${REDIRECT_REASON[code] ?? 'Found'}\r\ncontent-length: 0\r\nlocation: ${loc}\r\n`;
     // http_ana.c http_apply_redirect_rule(): temporary redirects are not cached.
     if (code === 302 || code === 303 || code === 307) h += 'cache-control: no-cache\r\n';
-    if (d.setCookie !== undefined) h += `set-cookie: ${d.setCookie}; path=/\r\n`;
-    if (d.clearCookie !== undefined) h += `set-cookie: ${d.clearCookie}; path=/; Max-Age=0; Expires=Thu, 01-Jan-1970 00:00:01 GMT\r\n`;
+    // http_rules.c http_parse_redirect_rule() (2.6): "<v>; path=/;" and "<v>; path=/; Max-Age=0;" (audit-rules.test.ts).
+    if (d.setCookie !== undefined) h += `set-cookie: ${d.setCookie}; path=/;\r\n`;
+    if (d.clearCookie !== undefined) h += `set-cookie: ${d.clearCookie}; path=/; Max-Age=0;\r\n`;
     return { kind: 'reply', bytes: Buffer.from(`${h}\r\n`, 'latin1'), close: false };
   };
 }

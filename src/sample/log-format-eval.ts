@@ -36,6 +36,18 @@ function printText(v: string | undefined, o: LogFormatOptions): string {
   return o.quote ? `"${s}"` : s;
 }
 
+/**
+ * log.c lf_encode_chunk() with http_encode_map: in HTTP values the bytes a
+ * header field cannot carry (0x00-0x08, 0x0a-0x1f, 0x7f) are printed as %XX
+ * (`%[req.hdrs]` in a `return lf-string` gives `%0D%0A`, checked with haproxy 2.6).
+ */
+function httpEncode(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x08\x0a-\x1f\x7f]/.test(v)
+    ? v.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+    : v;
+}
+
 function endpointText(e: Endpoint | undefined, part: 'addr' | 'port', o: LogFormatOptions): string {
   if (e === undefined) return printText(undefined, o);
   if (part === 'port') return String(e.port);
@@ -95,7 +107,8 @@ function compileNode(node: LogFormatNode, env: CompileEnv, http = false, log = f
           // (use_backend names, set-var-fmt...) nothing, or "" with +Q.
           if (!log) return o.quote ? '""' : '';
         }
-        return printText(s === undefined ? undefined : sampleToString(s), o);
+        const str = s === undefined ? undefined : sampleToString(s);
+        return printText(http && str !== undefined ? httpEncode(str) : str, o);
       };
     }
   }

@@ -159,6 +159,27 @@ function timeConv(local: boolean): ConverterImpl {
   };
 }
 
+/**
+ * glibc gmtime() beyond the range of JS dates: negative inputs masked to 55
+ * bits land there (`int(-12),http_date` is "Sun, 13 Jun 1141709097 06:25:56
+ * GMT" in haproxy 2.6). Days to civil date after H. Hinnant's days_from_civil
+ * inverse; every intermediate value stays below 2^53.
+ */
+function farGmtime(v: bigint): { year: number; month: number; mday: number; hour: number; min: number; sec: number; wday: number } {
+  const days = Number(v / 86400n);
+  const rem = Number(v % 86400n);
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const mday = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 2 : mp - 10;
+  const year = yoe + era * 400 + (month <= 1 ? 1 : 0);
+  return { year, month, mday, hour: Math.floor(rem / 3600), min: Math.floor(rem / 60) % 60, sec: rem % 60, wday: (days + 4) % 7 };
+}
+
 export const ENCODING_CONVERTER_IMPLS: Readonly<Record<string, ConverterImpl>> = {
   base64: conv((s) => str(bytesIn(s).toString('base64'), s.flags)),
   b64dec: conv((s) => {
@@ -256,8 +277,7 @@ export const ENCODING_CONVERTER_IMPLS: Readonly<Record<string, ConverterImpl>> =
         }
         // "with high numbers, the date returned can be negative, the 55 bits mask prevent this"
         v &= 0x007fffffffffffffn;
-        if (v > 8640000000000n) return undefined;
-        const tm = gmtime(Number(v));
+        const tm = v > 8640000000000n ? farGmtime(v) : gmtime(Number(v));
         if (tm === undefined) return undefined;
         const p2 = (n: number): string => String(n).padStart(2, '0');
         const base = `${DAY[tm.wday]!}, ${p2(tm.mday)} ${MON[tm.month]!} ${String(tm.year).padStart(4, '0')} ${p2(tm.hour)}:${p2(tm.min)}:${p2(tm.sec)}`;

@@ -8,6 +8,7 @@ import '../fetches/index.js';
 import './fetch-internal.js';
 import './fetch-layer4.js';
 import './fetch-layer6.js';
+import './fetch-http-more.js';
 import './conv-arith.js';
 import './conv-string.js';
 import './conv-language.js';
