@@ -310,7 +310,8 @@ export function compileAuthAction(rule: RuleConfig): (s: SampleContext) => RuleO
     // http_ana.c http_reply_40x_unauthorized(): 407 + Proxy-Authenticate for a proxied request (http-misc.ts).
     const proxied = proxiedAuth(s);
     const page = errorPageBytes(s, proxied ? 407 : 401);
-    if (page.length === 0) return { kind: 'reply', bytes: page, close: true };
-    return { kind: 'reply', bytes: replaceReplyHeader(page, proxied ? 'Proxy-Authenticate' : 'WWW-Authenticate', `Basic realm="${realm}"`), close: false };
+    // haproxy 2.6 logs the 401/407 with `LR` (checked differentially, test/compat/log/rule-flags.test.ts).
+    if (page.length === 0) return { kind: 'reply', bytes: page, close: true, local: true };
+    return { kind: 'reply', bytes: replaceReplyHeader(page, proxied ? 'Proxy-Authenticate' : 'WWW-Authenticate', `Basic realm="${realm}"`), close: false, local: true };
   };
 }

@@ -30,7 +30,7 @@ import type { SampleContext } from '../sample/context.js';
 import { compileSample, evalFinal } from '../sample/compile.js';
 import { argInt, registerConverterImpls, registerFetchImpls, type ConverterImpl, type FetchImpl } from '../sample/impl-registry.js';
 import { sampleToString, smpStr } from '../sample/sample.js';
-import { MSG_VER_11, type H1Head } from './h1-head.js';
+import { MSG_VER_11, type CanonicalHead, type H1Head } from './h1-head.js';
 import { pathOf, type HttpMessageSlot } from './http-fetches.js';
 import type { SettingsData } from './rule-model.js';
 import type { RuleOutcome } from './rules.js';
@@ -268,3 +268,137 @@ function captureConverter(response: boolean): ConverterImpl {
 }
 
 registerConverterImpls({ 'capture-req': captureConverter(false), 'capture-res': captureConverter(true) });
+
+// ---------------------------------------------------------------------------
+// capture cookie <name> len <n> (configuration.txt §4.2 "capture cookie"; %CC / %CS of §8.2.3)
+
+/** A frontend's cookie capture: the name prefix and the length (at most 63, with the post-check warning). */
+interface CookieCapture {
+  readonly prefix: string;
+  readonly len: number;
+}
+
+const cookieCaptures = new WeakMap<ProxyConfig, CookieCapture | null>();
+
+function cookieCaptureOf(p: ProxyConfig | undefined): CookieCapture | undefined {
+  if (p === undefined) return undefined;
+  let c = cookieCaptures.get(p);
+  if (c === undefined) {
+    // cfgparse-listen.c keeps one cookie capture; post-checks.ts warns and cuts a length >= 64 to 63.
+    const cfg = p.captures.find((x) => x.kind === 'cookie');
+    c = cfg === undefined || cfg.name === undefined ? null : { prefix: cfg.name, len: Math.min(Math.max(cfg.length, 0), 63) };
+    cookieCaptures.set(p, c);
+  }
+  return c ?? undefined;
+}
+
+/** The cookies captured in the stream's current transaction: `req` for %CC, `res` for %CS. */
+export interface CapturedCookies {
+  tx: number;
+  req: string | undefined;
+  res: string | undefined;
+}
+
+const capturedByStream = new WeakMap<object, CapturedCookies>();
+
+/** What %CC / %CS print for the stream's current transaction (undefined: "-"). */
+export function capturedCookies(ctx: SampleContext): CapturedCookies | undefined {
+  const c = capturedByStream.get(ctx);
+  return c !== undefined && c.tx === txOf(ctx) ? c : undefined;
+}
+
+function cookieSlot(ctx: SampleContext): CapturedCookies {
+  const tx = txOf(ctx);
+  let c = capturedByStream.get(ctx);
+  if (c === undefined || c.tx !== tx) {
+    c = { tx, req: undefined, res: undefined };
+    capturedByStream.set(ctx, c);
+  }
+  return c;
+}
+
+const isSpace = (ch: number): boolean => ch === 0x20 || ch === 0x09;
+
+/**
+ * One `name=value` of a cookie header, as haproxy normalises it before the
+ * capture (http_ana.c http_manage_client_side_cookies(): blanks around the
+ * name, the '=' and the value are removed, blanks inside the value kept);
+ * undefined for a cookie without '=' (never captured, checked with haproxy 2.6).
+ */
+function normalisedCookie(text: string, from: number, to: number): string | undefined {
+  const eq = text.indexOf('=', from);
+  if (eq < 0 || eq >= to) return undefined;
+  let a = from;
+  let b = eq;
+  while (a < b && isSpace(text.charCodeAt(a))) a++;
+  while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+  let c = eq + 1;
+  let d = to;
+  while (c < d && isSpace(text.charCodeAt(c))) c++;
+  while (d > c && isSpace(text.charCodeAt(d - 1))) d--;
+  return `${text.slice(a, b)}=${text.slice(c, d)}`;
+}
+
+function matches(cookie: string | undefined, cap: CookieCapture): string | undefined {
+  // The name is a case-sensitive prefix (memcmp), '=' included when the configuration ends it with one.
+  return cookie !== undefined && cookie.startsWith(cap.prefix) ? cookie.slice(0, cap.len) : undefined;
+}
+
+function headerValues(head: H1Head | undefined, canon: CanonicalHead | undefined, lower: string): string[] {
+  const out: string[] = [];
+  if (canon !== undefined) {
+    for (const [n, v] of canon.headers) if (n.length === lower.length && n.toLowerCase() === lower) out.push(v);
+  } else if (head !== undefined) {
+    for (let i = head.find(lower); i >= 0; i = head.find(lower, i + 1)) out.push(head.value(i));
+  }
+  return out;
+}
+
+/**
+ * Hook after the http-request rules of a proxy (and on a deny or tarpit):
+ * the first request cookie whose name starts with the captured name, from
+ * every `Cookie` header as the rules left them, each split on ';' and ','
+ * (http_ana.c http_process_req_common(), "Allow cookie logging" on deny;
+ * checked with haproxy 2.6). Later calls keep the first capture.
+ */
+export function captureRequestCookie(ctx: SampleContext): void {
+  const cap = cookieCaptureOf(ctx.frontend?.config as ProxyConfig | undefined);
+  if (cap === undefined) return;
+  const slot = cookieSlot(ctx);
+  if (slot.req !== undefined) return;
+  const m = ctx.http as HttpMessageSlot | undefined;
+  for (const v of headerValues(m?.reqHead, m?.reqCanon, 'cookie')) {
+    let from = 0;
+    while (from <= v.length) {
+      let to = from;
+      while (to < v.length && v[to] !== ';' && v[to] !== ',') to++;
+      const got = matches(normalisedCookie(v, from, to), cap);
+      if (got !== undefined) {
+        slot.req = got;
+        return;
+      }
+      from = to + 1;
+    }
+  }
+}
+
+/**
+ * Hook after the http-response rules: the first `Set-Cookie` header whose
+ * cookie (its first `name=value`, up to ';') starts with the captured name
+ * (http_ana.c http_manage_server_side_cookies(); checked with haproxy 2.6).
+ */
+export function captureResponseCookie(ctx: SampleContext): void {
+  const cap = cookieCaptureOf(ctx.frontend?.config as ProxyConfig | undefined);
+  if (cap === undefined) return;
+  const slot = cookieSlot(ctx);
+  if (slot.res !== undefined) return;
+  const m = ctx.http as HttpMessageSlot | undefined;
+  for (const v of headerValues(m?.resHead, m?.resCanon, 'set-cookie')) {
+    const semi = v.indexOf(';');
+    const got = matches(normalisedCookie(v, 0, semi < 0 ? v.length : semi), cap);
+    if (got !== undefined) {
+      slot.res = got;
+      return;
+    }
+  }
+}

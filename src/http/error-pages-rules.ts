@@ -28,7 +28,9 @@ export function errorAwareReply<S extends SampleContext>(
   const page = compileRulePage(d, action, env);
   const tarpit = action === 'tarpit';
   if (page !== undefined) {
-    const fn: ReplyFn = (s) => ({ kind: 'reply', bytes: page(s), close: false, tarpit });
+    // `return` is the proxy's own answer: logged LR/LH, deny and tarpit PR/PH/PT (src/log/http-log.ts).
+    const local = action === 'return';
+    const fn: ReplyFn = (s) => ({ kind: 'reply', bytes: page(s), close: false, tarpit, local });
     return fn;
   }
   const base = own(d, action);

@@ -514,8 +514,8 @@ export const httpActions: Record<string, ActionSpec> = {
   },
   'wait-for-body': {
     name: 'wait-for-body',
-    // http-request wait-for-body is enforced (rule-keywords.ts); the response body wait is not.
-    enforced: 'http-response side pending',
+    // Enforced in http-request rules (stream.ts waitForBody()) and http-response rules (stream-res-wait.ts).
+    enforced: true,
     parse(p) {
       const usage = 'expects time <time> [ at-least <bytes> ]';
       if (p.arg() === '') return p.fail(usage);

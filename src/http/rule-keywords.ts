@@ -27,6 +27,8 @@ export type HttpRuleSet = 'http-request' | 'http-response' | 'http-after-respons
  */
 const HTTP_ENFORCED: ReadonlySet<string> = new Set([
   'set-var', 'set-var-fmt', 'unset-var', 'set-src', 'set-src-port', 'set-dst', 'set-dst-port', 'silent-drop',
+  // The HTTP log reads it (src/log/log-level.ts); tcp rules keep their own flag.
+  'set-log-level',
 ]);
 
 /**
@@ -232,8 +234,7 @@ function registerHttpRuleSet(ruleset: HttpRuleSet): void {
       if (ruleset === 'http-request') warnMisplaced(ctx, proxy, ruleset, AFTER_HTTP_REQUEST);
       warnConflicts(ctx, built.warnings);
       list.push(built.rule);
-      // wait-for-body runs in http-request rules (stream.ts waitForBody()); its http-response side is pending.
-      const enforced = HTTP_ENFORCED.has(built.spec.name) || (ruleset === 'http-request' && built.spec.name === 'wait-for-body') ? true : built.spec.enforced;
+      const enforced = HTTP_ENFORCED.has(built.spec.name) ? true : built.spec.enforced;
       if (enforced !== true) ctx.notEnforced(`'${ruleset} ${built.spec.name}' (${enforced})`);
     },
   });

@@ -68,8 +68,9 @@ export interface RuleSubject extends SampleContext {
 export type RuleOutcome =
   | { readonly kind: 'stop' }
   // tarpit: held for `timeout tarpit` before it is sent (stream-replies.ts).
-  | { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean; readonly tarpit?: boolean; readonly reset?: boolean }
-  // http-request wait-for-body: the walk pauses; the stream resumes it at rule `next` (stream-wait-body.ts).
+  // local: answered by the proxy itself (return, redirect, auth): logged `L` (SF_ERR_LOCAL) instead of `P` (src/log/http-log.ts).
+  | { readonly kind: 'reply'; readonly bytes: Buffer; readonly close: boolean; readonly tarpit?: boolean; readonly reset?: boolean; readonly local?: boolean }
+  // wait-for-body: the walk pauses; the stream resumes it at rule `next` (stream.ts, stream-res-wait.ts).
   | { readonly kind: 'wait-body'; readonly time: number; readonly atLeast: number; readonly next: number };
 
 type RuleFn = (s: RuleSubject) => RuleOutcome | undefined;
@@ -78,7 +79,8 @@ type RuleFn = (s: RuleSubject) => RuleOutcome | undefined;
 export interface HttpProxy {
   /** Runs the http-request rules from rule `from` (a resumed wait-for-body), else from the first. */
   request(s: RuleSubject, from?: number): RuleOutcome | undefined;
-  response(s: RuleSubject): RuleOutcome | undefined;
+  /** Runs the http-response rules from rule `from` (a resumed wait-for-body, stream-res-wait.ts), else from the first. */
+  response(s: RuleSubject, from?: number): RuleOutcome | undefined;
   selectBackend(s: RuleSubject): Backend | undefined;
   readonly forwardFor: AddressHeader | undefined;
   readonly originalTo: AddressHeader | undefined;
@@ -254,8 +256,7 @@ function compileAction(r: RuleConfig, response: boolean, env: CompileEnv): RuleF
     case 'silent-drop':
       return () => SILENT_DROP;
     case 'wait-for-body': {
-      // http_act.c http_action_wait_for_body(): request side only here (the response side is not enforced).
-      if (response) return undefined;
+      // http_act.c http_action_wait_for_body(): the stream pauses the walk (request: stream.ts, response: stream-res-wait.ts).
       const v = (d as { readonly values?: { readonly time?: number; readonly bytes?: number } } | undefined)?.values;
       const wait: RuleOutcome = { kind: 'wait-body', time: v?.time ?? 0, atLeast: v?.bytes ?? 0, next: -1 };
       return () => wait;
@@ -593,7 +594,7 @@ function compileReply(d: HttpReplyData | undefined, action: string, env: Compile
   const body = d?.body;
   if (action !== 'return' && body === undefined && isDefaultErrorStatus(status)) {
     const bytes = renderedErrorMessage(status, { close: false });
-    return () => ({ kind: 'reply', bytes, close: false });
+    return () => ({ kind: 'reply', bytes, close: false, local: action === 'return' });
   }
   const text = body === undefined ? () => '' : body.source === 'lf-string' ? compileLogFormat(body.format, body.value, env) : () => body.value;
   const hdrs = (d?.headers ?? []).map((h) => ({ name: h.name, value: fmt(h.value, env) }));
@@ -603,7 +604,7 @@ function compileReply(d: HttpReplyData | undefined, action: string, env: Compile
     let h = `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${b.length}\r\n`;
     if (d?.contentType !== undefined && b.length > 0) h += `content-type: ${d.contentType}\r\n`;
     for (const x of hdrs) h += `${x.name.toLowerCase()}: ${x.value(s)}\r\n`;
-    return { kind: 'reply', bytes: Buffer.concat([Buffer.from(`${h}\r\n`, 'latin1'), b]), close: false };
+    return { kind: 'reply', bytes: Buffer.concat([Buffer.from(`${h}\r\n`, 'latin1'), b]), close: false, local: action === 'return' };
   };
 }
 
@@ -656,7 +657,7 @@ function compileRedirect(d: RedirectData, env: CompileEnv): RuleFn {
     // http_rules.c http_parse_redirect_rule() (2.6): "<v>; path=/;" and "<v>; path=/; Max-Age=0;" (audit-rules.test.ts).
     if (d.setCookie !== undefined) h += `set-cookie: ${d.setCookie}; path=/;\r\n`;
     if (d.clearCookie !== undefined) h += `set-cookie: ${d.clearCookie}; path=/; Max-Age=0;\r\n`;
-    return { kind: 'reply', bytes: Buffer.from(`${h}\r\n`, 'latin1'), close: false };
+    return { kind: 'reply', bytes: Buffer.from(`${h}\r\n`, 'latin1'), close: false, local: true };
   };
 }
 

@@ -8,12 +8,25 @@
  * its whole life (stream-server.ts). While it is idle its owner is empty and
  * those handlers call {@link idleEvent}: data or a close on an idle
  * connection ends it. Parking and taking a connection therefore adds and
- * removes no listener; it is a push and a pop on an array plus two stores.
+ * removes no listener; it is a link and an unlink in a list plus two stores.
  *
- * Each entry remembers how many requests the connection carried: haproxy
- * files a connection that served a second request in its "safe" list, which
- * `http-reuse aggressive` may give to the first request of a client
- * connection (backend.c connect_server()).
+ * Two lists per server, as haproxy's per-thread `idle_conns` and
+ * `safe_conns` trees: a connection that carried one request goes to the
+ * idle list, one that carried two or more to the safe list (mux_h1.c
+ * h1_detach(): H1S_F_NOT_FIRST). All connections to a server share one
+ * hash, and an ebtree returns duplicates oldest first, so each list is a
+ * FIFO. Which list a request looks at is {@link takeIdle}'s order
+ * (backend.c connect_server(), conn_backend_get()). Checked against haproxy
+ * 2.6 with `nbthread 1` (with several threads each thread has its own lists,
+ * which spreads requests differently): test/compat/http/connection-reuse.test.ts.
+ *
+ * Admission (server.c srv_add_to_idle_list()): a released connection is
+ * kept when the server's lists are empty (the safe list empty and, for a
+ * one-request connection, the idle list too), or when `used + idle <=
+ * max(used, estimated need) + pool-low-conn`; otherwise it is closed at once
+ * (a reset, as haproxy). With one thread this is the only effect of
+ * `pool-low-conn`: it lets that many more connections than the need stay
+ * idle (checked against haproxy 2.6).
  *
  * Purging follows srv_cleanup_idle_conns(): every `pool-purge-delay`
  * (default 5 s) after the first connection was parked, half of the
@@ -31,9 +44,11 @@ export interface ConnMeta {
   readonly server: Server;
   /** Requests sent on it so far. */
   uses: number;
-  /** Parked in the server's idle list. */
+  /** Parked in one of the server's lists (idle or safe). */
   idle: boolean;
-  /** Neighbours in the idle list while parked (older, newer). */
+  /** Which list while parked: the safe one (it carried two requests or more). */
+  safe: boolean;
+  /** Neighbours in the list while parked (older, newer). */
   prev: MetaSocket | null;
   next: MetaSocket | null;
 }
@@ -51,10 +66,18 @@ interface MetaSocket extends net.Socket {
  * by one stale entry per reused request and made the purge quadratic (a
  * frozen proxy after a few seconds of 40k requests/s).
  */
-interface ServerPool {
+/** One FIFO list of parked connections (oldest at the head). */
+interface IdleList {
   head: MetaSocket | null;
   tail: MetaSocket | null;
-  /** Live idle connections (srv->curr_idle_conns): the length of the list. */
+}
+
+interface ServerPool {
+  /** Connections that carried one request (srv->per_thr[].idle_conns). */
+  readonly once: IdleList;
+  /** Connections that carried more (srv->per_thr[].safe_conns). */
+  readonly safe: IdleList;
+  /** Live idle connections (srv->curr_idle_conns): the length of both lists. */
   idle: number;
   /** Connections attached to a stream (srv->curr_used_conns). */
   used: number;
@@ -72,7 +95,7 @@ const DEFAULT_PURGE_DELAY = 5000;
 function poolOf(server: Server): ServerPool {
   let p = pools.get(server);
   if (p === undefined) {
-    p = { head: null, tail: null, idle: 0, used: 0, maxUsed: 0, estNeed: 0, purgeTimer: undefined };
+    p = { once: { head: null, tail: null }, safe: { head: null, tail: null }, idle: 0, used: 0, maxUsed: 0, estNeed: 0, purgeTimer: undefined };
     pools.set(server, p);
   }
   return p;
@@ -83,28 +106,31 @@ function connMeta(sock: net.Socket, server: Server): ConnMeta {
   const s = sock as MetaSocket;
   let m = s[META];
   if (m === undefined) {
-    m = { server, uses: 0, idle: false, prev: null, next: null };
+    m = { server, uses: 0, idle: false, safe: false, prev: null, next: null };
     s[META] = m;
   }
   return m;
 }
 
-/** Parks `sock` at the tail of the idle list. */
+/** Parks `sock` at the tail of its list (the safe one once it carried two requests). */
 function link(p: ServerPool, sock: MetaSocket, m: ConnMeta): void {
+  const l = m.uses >= 2 ? p.safe : p.once;
   m.idle = true;
-  m.prev = p.tail;
+  m.safe = l === p.safe;
+  m.prev = l.tail;
   m.next = null;
-  if (p.tail === null) p.head = sock;
-  else p.tail[META]!.next = sock;
-  p.tail = sock;
+  if (l.tail === null) l.head = sock;
+  else l.tail[META]!.next = sock;
+  l.tail = sock;
   p.idle++;
 }
 
-/** Takes `sock` out of the idle list. */
+/** Takes `sock` out of its list. */
 function unlink(p: ServerPool, sock: MetaSocket, m: ConnMeta): void {
-  if (m.prev === null) p.head = m.next;
+  const l = m.safe ? p.safe : p.once;
+  if (m.prev === null) l.head = m.next;
   else m.prev[META]!.next = m.next;
-  if (m.next === null) p.tail = m.prev;
+  if (m.next === null) l.tail = m.prev;
   else m.next[META]!.prev = m.prev;
   m.prev = null;
   m.next = null;
@@ -148,12 +174,12 @@ export function releaseIdle(server: Server, sock: net.Socket): void {
   const max = server.config.poolMaxConn ?? -1;
   const delay = purgeDelay(server);
   const p = poolOf(server);
-  if (sock.destroyed || !sock.writable || delay <= 0 || max === 0 || (max > 0 && p.idle >= max)) {
+  const m = connMeta(sock, server);
+  if (m.idle) return;
+  if (sock.destroyed || !sock.writable || delay <= 0 || max === 0 || (max > 0 && p.idle >= max) || !admits(server, p, m.uses >= 2)) {
     closeConn(sock);
     return;
   }
-  const m = connMeta(sock, server);
-  if (m.idle) return;
   link(p, sock as MetaSocket, m);
   // A paused socket would not report the server's close.
   if (sock.isPaused()) sock.resume();
@@ -161,23 +187,44 @@ export function releaseIdle(server: Server, sock: net.Socket): void {
 }
 
 /**
- * Takes the most recently parked live connection to `server`, if any;
- * `minUses` > 0 takes only connections that carried that many requests
- * (haproxy's safe list, for `http-reuse aggressive`).
+ * server.c srv_add_to_idle_list() with one thread: whether a connection
+ * just released (still counted in `used` by haproxy, already uncounted here)
+ * may stay idle. `pool-low-conn` adds to the estimated need.
  */
-export function takeIdle(server: Server, minUses = 0): net.Socket | undefined {
+function admits(server: Server, p: ServerPool, safe: boolean): boolean {
+  if (p.safe.head === null && (safe || p.once.head === null)) return true;
+  const used = p.used + 1;
+  return used + p.idle <= Math.max(used, p.estNeed) + (server.config.poolLowConn ?? 0);
+}
+
+/** {@link takeIdle}: a request that is not the first of its client connection (or may retry safely): the idle list, then the safe one. */
+export const TAKE_ANY = 0;
+/** `http-reuse aggressive`, first request: the safe list only. */
+export const TAKE_SAFE = 1;
+/** `http-reuse always`, first request: the safe list, then the idle one. */
+export const TAKE_SAFE_FIRST = 2;
+
+/**
+ * Takes the oldest live connection to `server` from its lists in the order
+ * backend.c connect_server() and conn_backend_get() look at them (see
+ * {@link TAKE_ANY} and friends), if any.
+ */
+export function takeIdle(server: Server, order = TAKE_ANY): net.Socket | undefined {
   const p = pools.get(server);
   if (p === undefined) return undefined;
-  let sock = p.tail;
+  const first = order === TAKE_ANY ? p.once : p.safe;
+  const second = order === TAKE_ANY ? p.safe : order === TAKE_SAFE_FIRST ? p.once : undefined;
+  return oldest(p, first) ?? (second === undefined ? undefined : oldest(p, second));
+}
+
+/** Unlinks and returns the oldest live connection of `l` (dead ones met on the way are dropped). */
+function oldest(p: ServerPool, l: IdleList): net.Socket | undefined {
+  let sock = l.head;
   while (sock !== null) {
-    const m = sock[META]!;
-    const older = m.prev;
-    if (m.uses >= minUses) {
-      unlink(p, sock, m);
-      if (!sock.destroyed && sock.writable) return sock;
-      sock.destroy();
-    }
-    sock = older;
+    unlink(p, sock, sock[META]!);
+    if (!sock.destroyed && sock.writable) return sock;
+    sock.destroy();
+    sock = l.head;
   }
   return undefined;
 }
@@ -239,13 +286,16 @@ function purge(server: Server, p: ServerPool): void {
     if (p.estNeed < p.maxUsed) p.estNeed = p.maxUsed;
     p.maxUsed = p.used;
     if (exceed > 0) {
-      // One thread: max_conn = exceed * idle / idle + 1; the oldest go first.
+      // One thread: max_conn = exceed * idle / idle + 1; the oldest go
+      // first, one-request connections before the safe ones.
       let kill = exceed + 1;
-      while (kill > 0 && p.head !== null) {
-        const sock = p.head;
-        unlink(p, sock, sock[META]!);
-        kill--;
-        closeConn(sock);
+      for (const l of [p.once, p.safe]) {
+        while (kill > 0 && l.head !== null) {
+          const sock = l.head;
+          unlink(p, sock, sock[META]!);
+          kill--;
+          closeConn(sock);
+        }
       }
     }
   }
@@ -256,10 +306,12 @@ function purge(server: Server, p: ServerPool): void {
 export function purgeIdle(server: Server): void {
   const p = pools.get(server);
   if (p === undefined) return;
-  while (p.head !== null) {
-    const sock = p.head;
-    unlink(p, sock, sock[META]!);
-    closeConn(sock);
+  for (const l of [p.once, p.safe]) {
+    while (l.head !== null) {
+      const sock = l.head;
+      unlink(p, sock, sock[META]!);
+      closeConn(sock);
+    }
   }
   if (p.purgeTimer !== undefined) clearTimeout(p.purgeTimer);
   p.purgeTimer = undefined;

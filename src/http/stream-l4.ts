@@ -188,7 +188,7 @@ class HttpL4 {
     connectionLog(s.fe.config, embryonicLogLine(
       { address: s.cli.remoteAddress, port: s.cli.remotePort },
       this.acceptDate, s.fe.name, { name: s.listener.spec.bind.name, luid: s.listener.luid }, r.reason,
-    ));
+    ), undefined, { client: { address: s.cli.remoteAddress, port: s.cli.remotePort }, acceptDate: this.acceptDate, ctx: this.ctx });
     s.setTerm('C', 'R');
     if (reset) s.cli.resetAndDestroy();
     else s.cli.destroy();

@@ -12,13 +12,13 @@ import type { HttpStream } from './stream.js';
 import { errorPageBytes, frontendPageIsEmpty } from './error-pages.js';
 import { finishReply } from './error-pages-render.js';
 import { METHOD_HEAD } from './h1-head.js';
-import { detachSrv, releaseServer } from './stream-server.js';
+import { closeSrv, detachSrv, releaseServer } from './stream-server.js';
 import { CONNECT, connMode, FORWARD, MODE_CLO, WAIT_REQ } from './stream-state.js';
 
 /** Applies a rule outcome; true when the transaction ended there. */
 export function answer(s: HttpStream, out: RuleOutcome): boolean {
   if (out.kind !== 'reply') return false;
-  s.txlog?.ruleReply();
+  s.txlog?.ruleReply(out);
   if (out.reset === true) silentDrop(s);
   else if (out.tarpit === true) tarpit(s, out.bytes);
   else sendReply(s, out.bytes, out.close);
@@ -76,7 +76,8 @@ export function sendReply(s: HttpStream, bytes: Buffer, close: boolean, withConn
   bytes = afterGeneratedResponse(s, bytes);
   s.txlog?.reply(bytes);
   s.resStarted = true;
-  detachSrv(s)?.destroy();
+  // The server connection, if any, is aborted as haproxy does (stream-server.ts closeSrv()).
+  closeSrv(detachSrv(s));
   releaseServer(s);
   const h = s.reqHead;
   const keep =
@@ -141,7 +142,7 @@ export function rawErrorReply(s: HttpStream, status: DefaultErrorStatus): void {
 /** The server's response failed (bad bytes, early close): a 502, termination `SH`. */
 export function responseError(s: HttpStream, status: DefaultErrorStatus): void {
   s.setTerm('S', 'H');
-  detachSrv(s)?.destroy();
+  closeSrv(detachSrv(s));
   errorReply(s, status);
 }
 

@@ -12,15 +12,16 @@ import type { Backend } from '../proxy/runtime.js';
 import { beConnConfig } from './stream-config.js';
 import { redirectToServer } from '../server/server-redirect.js';
 import { BODY_UNTIL_CLOSE } from './h1-head.js';
-import { connServer, idleEvent, releaseIdle, takeBack, takeIdle, unuseConn, useConn } from './server-pool.js';
+import { connServer, idleEvent, releaseIdle, TAKE_ANY, TAKE_SAFE, TAKE_SAFE_FIRST, takeIdle, unuseConn, useConn } from './server-pool.js';
 import type { HttpStream } from './stream.js';
 import { errorReply, responseError } from './stream-replies.js';
 import { CONNECT, FORWARD, TUNNEL } from './stream-state.js';
-import { armFin, armIn } from './stream-timers.js';
+import { armIn } from './stream-timers.js';
 import { directReadOption, type DirectReadHandler } from './stream-read.js';
 import { retryDecision } from '../proxy/retry-policy.js';
 import { persistRetry, persistTarget } from './cookie-persistence.js';
 import { connRetryAllowed, retryOnClose } from './l7-retry.js';
+import { resHoldRead } from './stream-res-wait.js';
 
 /** backend.c assign_server(): pick, queue when full, 503 when none. */
 export function assignServer(s: HttpStream): void {
@@ -30,6 +31,7 @@ export function assignServer(s: HttpStream): void {
   if (server === undefined) {
     if (be.activeCount + be.backupCount > 0) {
       be.queue.push(s);
+      s.txlog?.queued(be.queue, true);
       be.counters.queued++;
       armIn(s, be.timeouts.queue ?? be.timeouts.connect);
       return;
@@ -48,6 +50,7 @@ export function assignServer(s: HttpStream): void {
       return;
     }
     server.enqueue(s);
+    s.txlog?.queued(server.queue, false);
     armIn(s, be.timeouts.queue ?? be.timeouts.connect);
     return;
   }
@@ -59,11 +62,15 @@ export function assignServer(s: HttpStream): void {
  * backend.c assign_server(): with `option prefer-last-server` and an
  * algorithm that does not hash, the server of the client connection's idle
  * server connection, while it is usable and, with `max-keep-alive-queue`,
- * has room or a queue shorter than that.
+ * has room or a queue shorter than that. haproxy 2.6 looks at the session's
+ * connection list only, which holds private connections (`http-reuse
+ * never`): shared ones go back to the server's pool and are forgotten by
+ * the session, so the option changes nothing with the other modes (checked
+ * with haproxy 2.6: safe and always alternate two servers, never stays).
  */
 function lastServer(s: HttpStream, be: Backend): Server | undefined {
   const own = s.ownConn;
-  if (own === undefined) return undefined;
+  if (own === undefined || !s.ownPrivate) return undefined;
   const c = beConnConfig(be);
   if (!c.preferLast || be.algorithm.kind === 'hi') return undefined;
   const srv = connServer(own);
@@ -79,6 +86,7 @@ export function grantServer(s: HttpStream, server: Server): void {
     return;
   }
   s.server = server;
+  s.txlog?.assigned();
   // `redir <prefix>`: a 302 instead of a connection (src/server/server-redirect.ts).
   if (server.config.redir !== undefined && redirectToServer(s, server)) return;
   if (s.srv === undefined) {
@@ -96,12 +104,15 @@ export function grantServer(s: HttpStream, server: Server): void {
 
 /**
  * An idle connection to `server` this request may use (backend.c
- * connect_server()): first the client connection's own previous one
- * (haproxy's session list: always allowed, even with `http-reuse never`),
- * then the server's idle pool as `http-reuse` allows: never none; safe only
- * for a request that is not the first of its client connection; aggressive
- * also for a first request, on a connection that already carried two
- * requests (haproxy's "safe" list); always any.
+ * connect_server()): first the session's private ones (`http-reuse never`),
+ * then the server's lists as `http-reuse` allows (server-pool.ts): never
+ * none; safe only for a request that is not the first of its client
+ * connection (the oldest one-request connection, else the oldest safe one);
+ * aggressive also for a first request, from the safe list (connections that
+ * carried two requests); always any, the safe list first. A shared
+ * connection is not kept for the client connection that used it: haproxy
+ * 2.6 gives it back to the server (mux_h1.c h1_detach()), and the next
+ * request of that client may get another one.
  */
 function reusableConn(s: HttpStream, server: Server): net.Socket | undefined {
   // session.c session_get_conn(): the session's private idle connections to this server first.
@@ -117,15 +128,11 @@ function reusableConn(s: HttpStream, server: Server): net.Socket | undefined {
       break;
     }
   }
-  const own = s.ownConn;
-  if (own !== undefined && !s.ownPrivate && connServer(own) === server) {
-    s.ownConn = undefined;
-    if (takeBack(own)) return own;
-  }
   const reuse = beConnConfig(s.be!).reuse;
   if (reuse === 'never') return undefined;
-  if (s.txCount > 1 || reuse === 'always') return takeIdle(server);
-  if (reuse === 'aggressive') return takeIdle(server, 2);
+  if (s.txCount > 1) return takeIdle(server, TAKE_ANY);
+  if (reuse === 'always') return takeIdle(server, TAKE_SAFE_FIRST);
+  if (reuse === 'aggressive') return takeIdle(server, TAKE_SAFE);
   return undefined;
 }
 
@@ -154,7 +161,7 @@ export function keepServerConn(s: HttpStream, server: Server, sock: net.Socket):
     return;
   }
   releaseIdle(server, sock);
-  s.ownConn = sock;
+  s.ownConn = undefined;
   s.ownPrivate = false;
 }
 
@@ -238,6 +245,20 @@ export function attachSrv(s: HttpStream, sock: net.Socket): void {
   useConn(sock, s.server!);
 }
 
+/**
+ * Closes a server connection the proxy is done with before the server
+ * closed it: haproxy 2.6 aborts it (the server sees a reset, with or without
+ * `option nolinger`: checked after `http-server-close`, `httpclose` and a
+ * 504), while a connection whose FIN was already read ends with a FIN
+ * (haproxy too; a FIN arriving with the last bytes of the response races
+ * with the close in both).
+ */
+export function closeSrv(sock: net.Socket | undefined): void {
+  if (sock === undefined || sock.destroyed) return;
+  if (sock.readableEnded || !sock.writable) sock.destroy();
+  else sock.resetAndDestroy();
+}
+
 /** Forgets the server connection (its handlers then do nothing); returns it (to pool or destroy). */
 export function detachSrv(s: HttpStream): net.Socket | undefined {
   const sock = s.srv;
@@ -253,18 +274,25 @@ export function detachSrv(s: HttpStream): net.Socket | undefined {
 /** The server half-closed: end of a close-delimited body, or a 502 mid-response. */
 export function onServerEnd(s: HttpStream): void {
   if (s.phase === TUNNEL) {
-    s.cli.end();
-    armFin(s);
+    // haproxy 2.6 ends the whole tunnel when the server half-closes: the
+    // server gets a FIN back at once, the client the FIN, then its
+    // connection is released (later client bytes get a reset); `timeout
+    // client-fin` plays no part (test/compat/http/connection-fin.test.ts).
+    s.srv?.end();
+    s.closeCli();
     return;
   }
   if (s.phase === FORWARD && s.resHead !== undefined && s.resHead.bodyKind === BODY_UNTIL_CLOSE && !s.resDone) {
     s.resParser.finish();
+    // A held response (stream-res-wait.ts) is complete now: its rules go on.
+    if (s.resHold !== undefined) resHoldRead(s);
     return;
   }
   s.srvKeep = false;
   if (s.phase === FORWARD && !s.resDone) {
     // retry-on empty-response / junk-response (l7-retry.ts).
     if (s.l7 !== undefined && retryOnClose(s)) return;
+    if (abortKeepAlive(s)) return;
     if (!s.resStarted) s.server?.observe(Observed.HTTP_BROKEN_PIPE);
     responseError(s, 502);
   }
@@ -290,12 +318,28 @@ export function onServerClose(s: HttpStream): void {
   if (s.phase === FORWARD && !s.resDone) {
     if (s.resHead !== undefined && s.resHead.bodyKind === BODY_UNTIL_CLOSE) {
       s.resParser.finish();
+      if (s.resHold !== undefined) resHoldRead(s);
       return;
     }
     if (s.l7 !== undefined && retryOnClose(s)) return;
+    if (abortKeepAlive(s)) return;
     if (!s.resStarted) s.server?.observe(Observed.HTTP_BROKEN_PIPE);
     responseError(s, 502);
   }
+}
+
+/**
+ * http_ana.c http_wait_for_response() "abort_keep_alive": the server closed
+ * under a later keep-alive request (TX_NOT_FIRST) before any byte of its
+ * answer: no 502, no log line, the client connection closes silently so that
+ * the client retries (test/integration/soak/http-keepalive-abort.test.ts).
+ */
+function abortKeepAlive(s: HttpStream): boolean {
+  if (s.firstRequest || s.resHead !== undefined || s.resStarted) return false;
+  s.txlog = undefined;
+  closeSrv(detachSrv(s));
+  s.closeCli();
+  return true;
 }
 
 /**

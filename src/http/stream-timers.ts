@@ -75,8 +75,15 @@ export function timerFired(s: HttpStream): void {
   s.timerAt = Infinity;
   if (s.finished) return;
   const now = clock();
+  // http-response wait-for-body (stream-res-wait.ts): its own deadline, then a 504.
+  const hd = s.phase === FORWARD && s.resHold?.waiting === true ? s.resHold.deadline : Infinity;
+  if (now + 1 >= hd) {
+    resWaitExpired(s);
+    return;
+  }
   if (now + 1 < s.deadline) {
-    if (s.deadline !== Infinity) setDeadline(s, s.deadline);
+    const d = Math.min(s.deadline, hd);
+    if (d !== Infinity) setDeadline(s, d);
     return;
   }
   switch (s.phase) {
@@ -142,13 +149,26 @@ export function timerFired(s: HttpStream): void {
         s.kill();
         return;
       }
-      const next = Math.min(ts === undefined ? Infinity : s.srvLast + ts, tc === undefined ? Infinity : s.cliLast + tc);
+      const next = Math.min(ts === undefined ? Infinity : s.srvLast + ts, tc === undefined ? Infinity : s.cliLast + tc, hd);
       if (next !== Infinity) setDeadline(s, Math.max(next, now + 1));
       return;
     }
     default:
       s.cli.destroy();
   }
+}
+
+/**
+ * http_ana.c http_wait_for_msg_body() on the response: the time of an
+ * `http-response wait-for-body` ran out before the body came; haproxy 2.6
+ * answers a 504 (its server-side read timeout), nothing of the held
+ * response reaching the client.
+ */
+function resWaitExpired(s: HttpStream): void {
+  s.resHold = undefined;
+  s.resStarted = false;
+  s.setTerm('s', 'H');
+  timeoutReply(s);
 }
 
 function minDef(a: number | undefined, b: number | undefined): number | undefined {

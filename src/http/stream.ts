@@ -23,7 +23,7 @@
  */
 import type net from 'node:net';
 import type { Listener } from '../net/listener.js';
-import { Observed, type Server, type Waiter } from '../server/server.js';
+import { Observed, type PendingQueue, type Server, type Waiter } from '../server/server.js';
 import { observedStatus } from '../server/server-observe.js';
 import type { PickContext } from '../lb/registry.js';
 import { balanceHeader, balanceSample } from '../lb/pick-sample.js';
@@ -43,13 +43,14 @@ import {
   MSG_VER_11,
 } from './h1-head.js';
 import { CHUNK_END, chunkHeader, LAST_CHUNK, writeHead, writeLastChunk } from './h1-writer.js';
-import { httpProxyOf, type HttpProxy } from './rules.js';
+import { httpProxyOf, type HttpProxy, type RuleOutcome } from './rules.js';
+import { bodyWaitLimit, resHoldData, resHoldRead, resHoldRelease, resHoldStart, resWaitStart, type ResHold } from './stream-res-wait.js';
 import { afterServerResponse } from './after-response.js';
 import { persistRequest, persistResponse, type PersistTxn } from './cookie-persistence.js';
 import { requestHeaderValues, type HttpMessageSlot } from './http-fetches.js';
 import { buildReqHead, buildResHead } from './stream-heads.js';
 import { answer, errorReply, requestError, responseError, sendReply, silentDrop } from './stream-replies.js';
-import { assignServer, detachSrv, dropOwnConn, grantServer, keepServerConn, onServerClose, onServerEnd, onServerError, releaseServer } from './stream-server.js';
+import { assignServer, closeSrv, detachSrv, dropOwnConn, grantServer, keepServerConn, onServerClose, onServerEnd, onServerError, releaseServer } from './stream-server.js';
 import { CLOSING, clock, CONNECT, connMode, DONE, FORWARD, MODE_CLO, MODE_KAL, TUNNEL, WAIT_REQ } from './stream-state.js';
 import { armFin, armForward, armIn, armWait, resetTimer, timerFired } from './stream-timers.js';
 import { beConnConfig, feConnConfig } from './stream-config.js';
@@ -65,6 +66,8 @@ import { attemptHead, attemptPlan, beginRequest, capture, firstSendDone, replayP
 import './auth.js';
 import './unique-id.js';
 import { httpLogBegin, type HttpTxnLog } from '../log/http-log.js';
+import { acceptsInvalidRequest, earlyChunkedError } from './early-body-check.js';
+import { forwardedRequestError, responseParseErrorFlags } from './body-errors.js';
 
 /** Request parser events: the stream's own methods, bound once. */
 class ReqEvents implements H1Events {
@@ -111,6 +114,8 @@ class ResEvents implements H1Events {
 export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessageSlot {
   queueSeq = 0;
   queued = false;
+  /** The queue this stream waits in (server or backend), set by PendingQueue (src/server/server.ts). */
+  queuedIn: PendingQueue | undefined = undefined;
   readonly runtime: Runtime;
   readonly fe: Frontend;
   readonly listener: Listener;
@@ -191,6 +196,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   /** The session's private idle server connections (`http-reuse never`), at most `max-session-srv-conns` (stream-server.ts). */
   privConns: net.Socket[] | undefined = undefined;
   upgrade = false;
+  /** The body read with the last head has a framing error (early-body-check.ts): the pump fails the message. */
+  earlyBad = false;
   /** The layer-4 rules' context (stream-l4.ts), created when the frontend has tcp-request rules. */
   l4ctx: HttpL4Context | undefined = undefined;
   /** Set by http-request rules (src/http/rules.ts RuleSubject): set-src/set-dst last for the connection. */
@@ -387,8 +394,11 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       const n = p.feed(buf, this.cliPos, buf.length);
       this.flushReqChunks();
       this.cli.uncork();
-      if (n < 0) {
-        requestError(this, p.error?.status ?? 400);
+      if (n < 0 || this.earlyBad) {
+        this.earlyBad = false;
+        // Once the head went to a server, a body error is the stream's (body-errors.ts); before, the mux's raw answer.
+        if (this.phase === FORWARD && this.reqHead !== undefined) forwardedRequestError(this);
+        else requestError(this, p.error?.status ?? 400);
         return;
       }
       this.cliPos += n;
@@ -403,6 +413,11 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   /** Request head parsed: rules, backend, server (called inside feed). */
   onReqHead(head: H1Head): void {
+    // mux_h1.c: chunked bytes read with the head are parsed before the stream sees it (early-body-check.ts).
+    if (head.bodyKind === BODY_CHUNKED && earlyChunkedError(this, head, acceptsInvalidRequest(this.fe))) {
+      this.earlyBad = true;
+      return;
+    }
     this.txCount++;
     this.reqHead = head;
     this.txlog?.head(head);
@@ -518,6 +533,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.cliKeep = head.keepAlive && this.mode !== MODE_CLO;
     this.srvKeep = this.mode === MODE_KAL;
     // http_ana.c: use-server, then the persistence cookie (may strip it), before the head is written.
+    this.txlog?.requestCookie();
     this.persist = persistRequest(this, be);
     this.pendingHead = buildReqHead(this, head, bhp);
     assignServer(this);
@@ -542,6 +558,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   /** Server connection ready: head, then the body bytes already buffered. */
   startForward(): void {
+    this.txlog?.connected();
     this.phase = FORWARD;
     this.srvLast = clock();
     this.resParser.reset();
@@ -627,8 +644,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   /** Buffered body bytes that end the wait: a buffer less the rewrite reserve (channel_htx_full()). */
   private get bodyLimit(): number {
-    const t = this.runtime.model.global.tune;
-    return (tuneNum(t, 'tune.bufsize') ?? 16384) - (tuneNum(t, 'tune.maxrewrite') ?? 1024);
+    return bodyWaitLimit(this.runtime.model.global.tune);
   }
 
   // ---- buffered request body (stream-body.ts BodySlot) -------------------
@@ -707,16 +723,20 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.gathering = true;
     while (this.srvBuf !== undefined && this.srvPos < this.srvBuf.length && this.phase === FORWARD && !this.resDone) {
       const n = p.feed(this.srvBuf, this.srvPos, this.srvBuf.length);
-      if (n < 0) {
+      if (n < 0 || this.earlyBad) {
+        this.earlyBad = false;
         this.flushGather();
         if (this.l7 !== undefined && retryOnFailure(this, RE_JUNK)) return;
         if (!this.resStarted) this.server?.observe(Observed.HTTP_HDRRSP);
+        responseParseErrorFlags(this);
         responseError(this, 502);
         return;
       }
       this.srvPos += n;
       if (n === 0) break;
     }
+    // The response rules that need the body run (or resume) once the read is parsed (stream-res-wait.ts).
+    if (this.resHold !== undefined && this.phase === FORWARD) resHoldRead(this);
     this.flushResChunks();
     if (this.phase === TUNNEL && this.srvBuf !== undefined && this.srvPos < this.srvBuf.length) {
       this.writeCli(this.srvBuf.subarray(this.srvPos));
@@ -728,8 +748,14 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
 
   /** A response head (interim or final). Returns false to pause the parser (tunnel). */
   onResHead(head: H1Head): boolean {
+    // A framing error in the body read with the head makes the response invalid (early-body-check.ts).
+    if (head.bodyKind === BODY_CHUNKED && !head.isInterim && earlyChunkedError(this, head, proxyMisc(this.be!).acceptInvalidResponse)) {
+      this.earlyBad = true;
+      return false;
+    }
     this.resHead = head;
-    if (!head.isInterim) this.txlog?.response(head);
+    // Interim heads too: haproxy's %B counts them (src/log/htx-out.ts).
+    this.txlog?.response(head);
     // http_ana.c: `observe layer7` counts 100-499, 501 and 505 as valid (src/server/server-observe.ts).
     if (this.server?.observer !== undefined) this.server.observe(observedStatus(head.status));
     this.resCanon = undefined;
@@ -746,16 +772,47 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.resStarted = true;
     // http_ana.c http_wait_for_response(): `capture response header` before any rule (capture.ts).
     if (feConnConfig(this.fe).captures) captureResponseHeaders(this);
-    const bhp = httpProxyOf(this.be!);
-    let out = bhp.response(this);
-    if (out === undefined && this.be!.config !== this.fe.config) out = this.hp.response(this);
+    this.resHold = undefined;
+    // Rules that need the body run at the end of this read (stream-res-wait.ts).
+    if (resHoldStart(this, head)) return true;
+    return this.processResponse(head, 0, false);
+  }
+
+  /** A held response (stream-res-wait.ts): its head and body while the http-response rules need them. */
+  resHold: ResHold | undefined = undefined;
+
+  /**
+   * The http-response rules from rule `from` (the backend's, then the
+   * frontend's, `inFrontend` resuming in the latter), then the head goes to
+   * the client. Returns false to pause the parser (tunnel, reply).
+   */
+  processResponse(head: H1Head, from: number, inFrontend: boolean): boolean {
+    let out: RuleOutcome | undefined;
+    for (;;) {
+      out = (inFrontend ? this.hp : httpProxyOf(this.be!)).response(this, from);
+      if (out !== undefined && out.kind === 'wait-body') {
+        // http-response wait-for-body: resumed at the end of a later read (resHoldRead()).
+        if (resWaitStart(this, out.time, out.atLeast, out.next, inFrontend, this.bodyLimit)) return true;
+        from = out.next;
+        continue;
+      }
+      if (out === undefined && !inFrontend && this.be!.config !== this.fe.config) {
+        inFrontend = true;
+        from = 0;
+        continue;
+      }
+      break;
+    }
     if (out !== undefined && out.kind === 'reply') {
+      this.resHold = undefined;
       this.srvKeep = false;
+      this.txlog?.ruleReply(out, true);
       if (out.reset === true) silentDrop(this);
       else sendReply(this, out.bytes, out.close);
       return false;
     }
     // http_process_res_common(): Set-Cookie handling after the http-response rules.
+    this.txlog?.responseCookie();
     if (this.persist !== undefined) persistResponse(this);
     // option checkcache (http-misc.ts).
     if (this.be!.config.options.get('checkcache') === true && checkcacheBlocks(this, head)) return false;
@@ -774,10 +831,21 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       this.enterTunnel();
       return false;
     }
+    if (this.resHold !== undefined) {
+      // The held body follows its head; the end too if the parser saw it.
+      const ended = resHoldRelease(this, this.resChunkedOut);
+      this.resHold = undefined;
+      if (ended) this.onResEnd();
+    }
     return true;
   }
 
   resBody(buf: Buffer, start: number, end: number): void {
+    this.txlog?.out.data(end - start);
+    if (this.resHold !== undefined) {
+      resHoldData(this.resHold, buf, start, end);
+      return;
+    }
     if (this.resChunkedOut) {
       // Chunks received in one read leave as one chunk, as haproxy's H1 mux
       // re-frames what is in its buffer (flushed at the end of each read).
@@ -801,8 +869,16 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   private resPendLen = 0;
 
   onResEnd(): void {
+    if (this.resHold !== undefined) {
+      // Held: the end goes out after the head and the buffered body (processResponse).
+      this.resHold.ended = true;
+      return;
+    }
     this.flushResChunks();
-    if (this.resHead !== undefined && this.resChunkedOut) this.writeCli(this.resTrailers ?? LAST_CHUNK);
+    if (this.resHead !== undefined && this.resChunkedOut) {
+      this.writeCli(this.resTrailers ?? LAST_CHUNK);
+      this.txlog?.out.chunkedEnd(this.resTrailers);
+    }
     this.resDone = true;
     if (this.reqDone) this.endTransaction();
     else {
@@ -903,7 +979,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.srvBuf = undefined;
     if (sock !== undefined) {
       if (this.srvKeep && s !== undefined) keepServerConn(this, s, sock);
-      else sock.destroy();
+      else closeSrv(sock);
     }
     releaseServer(this);
     this.vars_.endTransaction();
@@ -939,10 +1015,20 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.cliBuf = undefined;
     this.cli.end();
     this.cli.resume();
-    // The client was sent a FIN: `timeout client-fin` when set (stconn.c sc_app_shutw()).
+    // haproxy's H1 mux releases the client connection once its FIN is out
+    // (mux_h1.c h1_shutw() then h1_release()): later client bytes get a
+    // reset, and `timeout client-fin` never has to wait for the client's
+    // FIN (checked with haproxy 2.6, test/compat/http/connection-fin.test.ts).
+    // The timer below only bounds the flush of what the client does not read.
+    if (this.cli.writableFinished) this.cli.destroy();
+    else this.cli.once('finish', this.destroyCli);
     armIn(this, this.fe.timeouts.clientFin ?? this.fe.timeouts.client ?? 10000);
     if (this.cliClosed) this.finish();
   }
+
+  private readonly destroyCli = (): void => {
+    this.cli.destroy();
+  };
 
   private readonly onCliEnd = (): void => {
     this.cliEnded = true;
@@ -965,6 +1051,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       if (partial || (this.txCount === 0 && !feConnConfig(this.fe).ignoreProbes)) {
         this.setTerm('C', 'R');
         this.cli.write(rawErrorMessage(400));
+        // Logged with its 400 and 0 bytes, as the mux's other errors (haproxy 2.6: "400 0 ... CR--").
+        this.txlog?.reply(rawErrorMessage(400), false);
       }
       this.closeCli();
       return;
@@ -999,10 +1087,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.timer = undefined;
     detachSrv(this)?.destroy();
     dropOwnConn(this);
-    if (this.queued) {
-      this.be?.queue.remove(this);
-      for (const s of this.be?.servers ?? []) s.queue.remove(this);
-    }
+    // Only the queue it waits in holds it (PendingQueue sets queuedIn): O(1), not O(servers).
+    this.queuedIn?.remove(this);
     releaseServer(this);
     const c = this.fe.counters;
     c.curConns--;

@@ -9,6 +9,7 @@
  * the default 403 page logs 192.
  */
 import type { H1Head } from '../http/h1-head.js';
+import { renderedErrorMessage } from '../http/default-errors.js';
 
 /** sizeof(struct htx_sl): flags, info, len[3] (htx-t.h). */
 const HTX_SL = 20;
@@ -41,6 +42,16 @@ function connectionOnly(name: string, value: string): boolean {
     if (k !== 'close' && k !== 'keep-alive' && k !== '') return false;
   }
   return true;
+}
+
+/**
+ * haproxy's built-in 400 and 408 texts carry `Connection: close`
+ * (http_err_msgs[]), kept in their HTX (10 + 5 bytes: the 400 page logs
+ * 206, test/compat/http/gaps-chunked.test.ts); the stream's rendered copies
+ * leave that header to the mux (default-errors.ts), so it is added back here.
+ */
+export function builtinPageExtra(raw: Buffer): number {
+  return raw === renderedErrorMessage(400, { close: false }) || raw === renderedErrorMessage(408, { close: false }) ? 15 : 0;
 }
 
 /** The raw size of a parsed head on the wire. */

@@ -18,7 +18,7 @@ import type { LogFormat, LogFormatNode, LogFormatOptions } from '../sample/log-f
 import { compileLogFormat } from '../sample/log-format-eval.js';
 import type { CompileEnv } from '../sample/compile.js';
 import type { Endpoint } from '../sample/context.js';
-import type { LogRecord } from './log-record.js';
+import { TIMERS as T, type LogRecord } from './log-record.js';
 
 /** A compiled line: the text for one record. */
 export type LineFn = (r: LogRecord) => string;
@@ -134,18 +134,19 @@ function variable(name: string, o: LogFormatOptions): Op {
     case 'ft': return (r) => text(r.feTransport, o);
     case 'b': return (r) => text(r.beName, o);
     case 's': return (r) => text(r.srvName, o);
-    case 'Th': return (r) => String(r.th);
-    case 'Ti': return (r) => String(r.ti);
-    case 'TR': return (r) => String(r.tR);
-    case 'Tq': return (r) => String(r.tR < 0 ? -1 : r.th + r.ti + r.tR);
-    case 'Tw': return (r) => String(r.tw);
-    case 'Tc': return (r) => String(r.tc);
-    case 'Tr': return (r) => String(r.tr);
-    case 'Ta': return (r) => String(r.ta);
-    case 'Tt': return (r) => String(r.tt);
-    case 'Tu': return (r) => String(r.tt - r.ti);
-    case 'Td': return (r) => String(r.tr < 0 ? -1 : r.tt - (r.th + r.ti + Math.max(r.tR, 0) + r.tw + r.tc + r.tr));
-    case 'B': return (r) => num(r.bytesOut, o);
+    case 'Th': return (r) => String(r.tHandshake);
+    case 'Ti': return (r) => String(r.tIdle);
+    case 'TR': return (r) => String(T.TR(r));
+    case 'Tq': return (r) => String(r.tRequest);
+    case 'Tw': return (r) => String(T.Tw(r));
+    case 'Tc': return (r) => String(T.Tc(r));
+    case 'Tr': return (r) => String(T.Tr(r));
+    // log.c: '+' before the total times and %B of a frontend with `option logasap` (they are partial).
+    case 'Ta': return (r) => (r.asap ? '+' : '') + String(T.Ta(r));
+    case 'Tt': return (r) => (r.asap ? '+' : '') + String(r.tClose);
+    case 'Tu': return (r) => (r.asap ? '+' : '') + String(T.Tu(r));
+    case 'Td': return (r) => String(T.Td(r));
+    case 'B': return (r) => (r.asap ? `+${num(r.bytesOut, o)}` : num(r.bytesOut, o));
     case 'U': return (r) => num(r.bytesIn, o);
     case 'ST': return (r) => num(r.status, o);
     case 'CC': return (r) => text(r.capturedCookieReq, o);

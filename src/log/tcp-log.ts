@@ -43,6 +43,8 @@ export interface TcpLogState {
   readonly logger: TrafficLogger;
   /** The last server released by the stream (a failed connection still logs its name). */
   released?: { readonly name: string; readonly srvconn: number; readonly queue: number } | undefined;
+  /** The line was sent at the connection (`option logasap`): nothing at the end. */
+  sent?: boolean;
 }
 
 /** The stream gives its server slot back (before a retry on another one, or after a failure). */
@@ -81,8 +83,28 @@ const ms = (a: number, b: number): number => Math.max(0, Math.floor(a - b));
  * did: `1/1/0/0/0` for a lone connection).
  */
 export function tcpLogEnd(s: TcpLogSource, st: TcpLogState): void {
+  // A connection refused before it became a stream (bad PROXY header, fc_err set) has only
+  // its connection line (src/tcp/conn-log.ts): haproxy never created the stream.
+  if (st.sent === true || (s.ctx?.fcErr ?? 0) !== 0) return;
+  fill(s, st, performance.now(), false);
+  st.logger.emit(st.rec, s.termCause !== '-', s.bytesIn === 0);
+}
+
+/**
+ * Called when the server connection is established. With `option logasap`
+ * the line is sent now (backend.c back_establish(): t_close = t_connect,
+ * no bytes yet, the stream still counted in its backend and server:
+ * `1/1/1/1/0`), and not again at the end.
+ */
+export function tcpLogEstablished(s: TcpLogSource, st: TcpLogState): void {
+  if (!st.logger.logAsap || st.sent === true) return;
+  st.sent = true;
+  fill(s, st, s.tEstablished >= 0 ? s.tEstablished : performance.now(), true);
+  st.logger.emit(st.rec, false, false);
+}
+
+function fill(s: TcpLogSource, st: TcpLogState, now: number, early: boolean): void {
   const r = st.rec;
-  const now = performance.now();
   // A PROXY header may have replaced the client's address (fc_src vs src).
   const src = s.ctx?.src;
   if (src !== undefined) r.client = src;
@@ -98,23 +120,30 @@ export function tcpLogEnd(s: TcpLogSource, st: TcpLogState): void {
   if (srv !== undefined) r.serverAddr = { address: srv.address.host === '' ? '127.0.0.1' : srv.address.host, port: srv.address.port };
   const sock = s.srv;
   if (sock?.localAddress !== undefined) r.backSrc = { address: sock.localAddress, port: sock.localPort ?? 0 };
-  // §8.4: Tw from the end of the request analysis to the server's slot, Tc the connection, -1 when not reached.
-  const tReq = s.tAccept;
-  r.tw = s.tConnectStart >= 0 ? (s.tQueued >= 0 ? ms(s.tConnectStart, s.tQueued) : ms(s.tConnectStart, tReq)) : -1;
-  r.tc = s.tEstablished >= 0 && s.tConnectStart >= 0 ? ms(s.tEstablished, s.tConnectStart) : -1;
-  r.tt = ms(now, s.tAccept);
-  r.bytesIn = s.bytesIn;
-  r.bytesOut = s.bytesOut;
+  // haproxy's marks (log-record.ts) from the accept: no request time in TCP
+  // (t_request -1, so %Tw prints t_queue + 1 as haproxy 2.6 does), the
+  // connection attempt starts when the slot is ours (t_queue), t_data is
+  // the established connection (backend.c back_establish()); a queue
+  // timeout sets t_queue when it fires.
+  const t0 = s.tAccept;
+  r.tHandshake = 0;
+  r.tIdle = -1;
+  r.tRequest = -1;
+  r.tQueue = s.tConnectStart >= 0 ? ms(s.tConnectStart, t0) : s.termCause === 's' && s.termState === 'Q' ? ms(now, t0) : -1;
+  r.tConnect = s.tEstablished >= 0 && s.tConnectStart >= 0 ? ms(s.tEstablished, t0) : -1;
+  r.tData = r.tConnect;
+  r.tClose = ms(now, t0);
+  r.bytesIn = early ? 0 : s.bytesIn;
+  r.bytesOut = early ? 0 : s.bytesOut;
   r.termCause = s.termCause;
   r.termState = s.termState;
   r.actconn = s.runtime.streams.size;
   r.feconn = s.fe.counters.curConns;
-  r.beconn = be === undefined ? 0 : Math.max(0, be.counters.curConns - 1);
-  r.srvconn = srv === undefined ? (rel?.srvconn ?? 0) : Math.max(0, srv.served - 1);
+  const self = early ? 0 : 1;
+  r.beconn = be === undefined ? 0 : Math.max(0, be.counters.curConns - self);
+  r.srvconn = srv === undefined ? (rel?.srvconn ?? 0) : Math.max(0, srv.served - self);
   r.retries = s.retriesDone;
   r.redispatched = s.redispatched;
   r.srvQueue = srv?.queue.length ?? rel?.queue ?? 0;
   r.beQueue = be?.queue.length ?? 0;
-  const error = s.termCause !== '-';
-  st.logger.emit(r, error, s.bytesIn === 0);
 }

@@ -29,6 +29,12 @@ export class TrafficLogger {
     readonly dontLogNull: boolean,
     readonly separateErrors: boolean,
     readonly dontLogNormal: boolean,
+    /**
+     * configuration.txt §4.2 "option logasap": a line as soon as the server
+     * answered (HTTP: after the response headers; TCP: at the connection),
+     * with '+' before %Ta/%Tt/%Tu and %B (log.c: `fe->to_log` without LW_BYTES).
+     */
+    readonly logAsap = false,
   ) {}
 
   /**
@@ -36,13 +42,17 @@ export class TrafficLogger {
    * haproxy's "the stream had an error" test (termination flags set or a
    * 5xx status), `empty` "no byte was received from the client".
    */
-  emit(r: LogRecord, error: boolean, empty: boolean): void {
+  emit(r: LogRecord, error: boolean, empty: boolean, connectionError = false, levelOverride?: number): void {
     // log.c strm_log(): dontlognull skips empty non-error streams, dontlog-normal every non-error one.
     if (!error && ((this.dontLogNull && empty) || this.dontLogNormal)) return;
     r.logCount = this.count++;
-    // `error-log-format` is for connection-level errors only (conn-log.ts), not for streams.
-    const level = error && this.separateErrors ? LOG_ERR : LOG_INFO;
-    this.sender.send(level, this.line(r), this.sd?.(r));
+    r.asap = this.logAsap;
+    // `error-log-format` is for connection-level errors only (session.c
+    // sess_log(): conn-log.ts, and the H1 mux's <BADREQ>), not for streams.
+    // log.c strm_log(): a level set by `set-log-level` replaces both (src/log/log-level.ts).
+    const level = levelOverride ?? (error && this.separateErrors ? LOG_ERR : LOG_INFO);
+    const line = connectionError && this.errorLine !== undefined ? this.errorLine : this.line;
+    this.sender.send(level, line(r), this.sd?.(r));
   }
 }
 
@@ -118,6 +128,6 @@ function build(p: ProxyConfig, global: GlobalConfig, env: CompileEnv): TrafficLo
   const opt = (n: string): boolean => p.options.get(n) === true;
   return new TrafficLogger(
     sender, line.fn, err?.ok === true ? err.fn : undefined, sd?.ok === true ? sd.fn : undefined,
-    opt('dontlognull'), opt('log-separate-errors'), opt('dontlog-normal'),
+    opt('dontlognull'), opt('log-separate-errors'), opt('dontlog-normal'), opt('logasap'),
   );
 }

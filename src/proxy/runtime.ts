@@ -29,6 +29,7 @@ import { initServerRuntime } from '../server/server-runtime.js';
 import { clientTuning, ruleSocketOptionsFatal, serverTuning, type ClientTuning, type ServerTuning } from './socket-tuning.js';
 import { PatternRefRegistry } from '../sample/pattern-refs.js';
 import { setRuleEnv } from './rule-helpers.js';
+import { withProxyEventLogs } from '../log/proxy-events.js';
 
 /** A running stream of either mode (what the lifecycle counts and kills). */
 export type AnyStream = TcpStream | HttpStream | RawTcpStream;
@@ -397,7 +398,8 @@ function assignListenerIds(listeners: readonly Listener[]): void {
  */
 export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { runtime: Runtime; diag: Diagnostics } {
   const diag = new Diagnostics();
-  const runtime = new Runtime(model, opts.reporter ?? stderrReporter());
+  // Server and proxy events also go to the proxies' log targets (src/log/proxy-events.ts).
+  const runtime = new Runtime(model, withProxyEventLogs(opts.reporter ?? stderrReporter(), model));
   const hooks = opts.hooks ?? {};
   // Compile environments of the sample engine, one per proxy (named ACLs are cached per environment).
   const patternCache = new Map<string, unknown>();

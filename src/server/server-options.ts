@@ -63,7 +63,6 @@ export interface ServerOption {
 const TLS = 'lands with TLS';
 const CHECKS = 'lands with health checks beyond TCP connect';
 const AGENT = 'lands with agent checks';
-const POOL = 'lands with connection pooling';
 const SOCKOPT = 'needs socket options Node does not expose, see docs/bind-options.md';
 const RESOLVERS = 'lands with DNS resolvers';
 
@@ -369,7 +368,8 @@ export const serverOptions: readonly ServerOption[] = [
     },
   },
   {
-    name: 'pool-low-conn', skip: 1, defaultOk: true, pending: POOL,
+    // src/http/server-pool.ts admits released connections with it (server.c srv_add_to_idle_list()).
+    name: 'pool-low-conn', skip: 1, defaultOk: true,
     parse: (c) => needValue(c, '<value>') ?? void (c.srv.poolLowConn = cAtoi(c.arg)),
   },
   {

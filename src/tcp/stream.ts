@@ -47,7 +47,7 @@ import { rdpPersistServer } from './rdp-persist.js';
 import { balanceSample } from '../lb/pick-sample.js';
 import type { SampleExpression } from '../sample/expression.js';
 import { connectionLog } from './conn-log.js';
-import { tcpLogBegin, tcpLogEnd, tcpLogReleased, type TcpLogState } from '../log/tcp-log.js';
+import { tcpLogBegin, tcpLogEnd, tcpLogEstablished, tcpLogReleased, type TcpLogState } from '../log/tcp-log.js';
 import { clock, countConnection, TcpStreamCore } from './stream-core.js';
 
 export type { StreamState } from './stream-core.js';
@@ -219,7 +219,7 @@ export class TcpStream extends TcpStreamCore {
     connectionLog(this.fe.config, embryonicLogLine(
       { address: this.cli.remoteAddress, port: this.cli.remotePort },
       this.acceptDate, this.fe.name, { name: l.spec.bind.name, luid: l.luid }, r.reason,
-    ));
+    ), undefined, { client: { address: this.cli.remoteAddress, port: this.cli.remotePort }, acceptDate: this.acceptDate, ctx });
     if (this.termCause === '-') this.setTerm('C', 'R');
     if (reset) {
       this.state = 'closed';
@@ -496,6 +496,8 @@ export class TcpStream extends TcpStreamCore {
     this.tEstablished = now;
     this.cliLast = now;
     this.srvLast = now;
+    // option logasap: the line is sent now (src/log/tcp-log.ts).
+    if (this.logState !== undefined) tcpLogEstablished(this, this.logState);
     const bl4 = this.be!.l4;
     if (bl4 !== undefined || this.reqPayload !== undefined) this.sendFirstBytes(srv, bl4);
     if (bl4 !== undefined && bl4.response.length > 0) {

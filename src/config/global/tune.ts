@@ -108,7 +108,8 @@ globalKeywords.register(
   intKw('tune.sndbuf.server', TUNING, { once: true, tune: true }),
   intKw('tune.pipesize', TUNING, { tune: true }),
   intKw('tune.http.cookielen', 'lands with captures', { tune: true }),
-  intKw('tune.http.logurilen', 'lands with logs', { tune: true }),
+  // src/log/http-log.ts: the request line kept for the logs.
+  intKw('tune.http.logurilen', true, { tune: true }),
   {
     name: 'tune.http.maxhdr',
     // src/http/h1-parser.ts: at most maxhdr - 1 fields per head (400 for requests, 502 for responses).

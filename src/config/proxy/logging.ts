@@ -16,8 +16,6 @@ import { logFormatName } from './log-formats.js';
 import { parseRuleCondition, warnIfMisplaced } from './general.js';
 import type { KeywordModifier } from '../global/keyword-modifier.js';
 
-const LOGS = 'lands with logs';
-
 /**
  * `log ...`, `no log` and `default log ...` in a proxy. The words are those
  * haproxy sees after removing the prefix (see sections/proxy.ts).
@@ -82,7 +80,8 @@ function parseErrorLogFormat(ctx: LineContext, p: ProxyConfig, words: string[]):
     ctx.warning('CFG_LOG_FORMAT_OVERRIDE', `'error-log-format' overrides previous 'error-log-format' in 'defaults' section.`, 'parsing-tight');
   }
   p.errorLogFormat = custom(ctx, text);
-  if (!ignoredInBackend(ctx, p, 'error-log-format')) ctx.notEnforced(`'error-log-format' (${LOGS})`);
+  // Used for connection errors and the mux's <BADREQ> lines (src/tcp/conn-log.ts, src/log/http-log.ts).
+  ignoredInBackend(ctx, p, 'error-log-format');
 }
 
 function parseCapture(ctx: LineContext, p: ProxyConfig, words: string[]): void {
@@ -119,7 +118,7 @@ function parseCapture(ctx: LineContext, p: ProxyConfig, words: string[]): void {
     ctx.alert('CFG_CAPTURE_ARGS', `'capture' expects 'cookie' or 'request header' or 'response header'.`);
     return;
   }
-  ctx.notEnforced(`'capture' (${LOGS})`);
+  // `capture cookie`: %CC/%CS of the logs (src/http/capture.ts).
 }
 
 function parseDeclare(ctx: LineContext, p: ProxyConfig, words: string[]): void {

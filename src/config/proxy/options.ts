@@ -48,9 +48,12 @@ export const SIMPLE_OPTIONS: readonly SimpleOption[] = [
   { name: 'http-ignore-probes', cap: FE, httpOnly: true, table: 1 },
   { name: 'idle-close-on-response', cap: FE, httpOnly: true, table: 1, pending: 'lands with graceful soft-stop of HTTP connections' },
   { name: 'prefer-last-server', cap: BE, httpOnly: true, table: 1 },
-  { name: 'logasap', cap: FE, httpOnly: false, table: 1, pending: LOGS },
-  // src/tcp/stream.ts applies it in mode tcp; the HTTP stream does not yet.
-  { name: 'nolinger', cap: BOTH, httpOnly: false, table: 1, pending: 'enforced in mode tcp only' },
+  // src/log/http-log.ts, src/log/tcp-log.ts.
+  { name: 'logasap', cap: FE, httpOnly: false, table: 1 },
+  // src/tcp/stream.ts applies it in mode tcp. In mode http haproxy 2.6 shows no
+  // effect (clean client closes, server connections aborted with or without it;
+  // test/compat/http/connection-fin.test.ts), and neither does Switchyard.
+  { name: 'nolinger', cap: BOTH, httpOnly: false, table: 1 },
   { name: 'persist', cap: BE, httpOnly: false, table: 1 },
   { name: 'srvtcpka', cap: BE, httpOnly: false, table: 1 },
   { name: 'transparent', cap: BE, httpOnly: false, table: 1, pending: 'lands with transparent proxying' },
@@ -129,7 +132,7 @@ export function parseOptionLine(ctx: LineContext, p: ProxyConfig, words: readonl
       return;
     }
     record(ctx, p, name, kwm);
-    if (kwm === 'std' && simple.pending !== undefined && !(name === 'nolinger' && p.mode === 'tcp')) ctx.notEnforced(`'option ${name}' (${simple.pending})`);
+    if (kwm === 'std' && simple.pending !== undefined) ctx.notEnforced(`'option ${name}' (${simple.pending})`);
     return;
   }
 

@@ -8,9 +8,12 @@
  * from the server's last bytes). Without it the proxy would wait for
  * `timeout tunnel` (3 s).
  *
- * The mirror case (the server half-closes, `client-fin`) is not compared:
- * haproxy 2.6 closed the server connection either at once or ~300 ms after
- * the server's FIN whatever `client-fin` said (docs/http-connections.md).
+ * The mirror case: the server half-closes. haproxy 2.6 then ends the whole
+ * tunnel at once: the server gets a FIN back, the client the FIN and its
+ * connection is released (its next bytes get a reset), `client-fin` plays
+ * no part. The same release follows a response that closes the client
+ * connection: the client's later bytes get a reset at once, not after
+ * `client-fin`.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -32,6 +35,9 @@ defaults
 listen ws
   bind \${ADDR:ws}
   server s1 \${ORIGIN}
+listen plain
+  bind \${ADDR:plain}
+  http-request return status 200 content-type text/plain string ok
 `;
 
 const UPGRADE = 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
@@ -43,6 +49,8 @@ const SWITCHED = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConn
 let originMode: 'stay' | 'half-close' = 'stay';
 /** When the origin saw its connection closed (ms since the exchange started). */
 let originClosedAt: number | undefined;
+/** When the origin got the proxy's FIN. */
+let originEndAt: number | undefined;
 let t0 = 0;
 
 function startOrigin(): Promise<net.Server> {
@@ -56,6 +64,9 @@ function startOrigin(): Promise<net.Server> {
       sent = true;
       c.write(SWITCHED);
       if (originMode === 'half-close') setTimeout(() => c.end(), 100);
+    });
+    c.on('end', () => {
+      originEndAt ??= performance.now() - t0;
     });
     c.on('close', () => {
       originClosedAt = performance.now() - t0;
@@ -102,10 +113,45 @@ async function tunnel(port: number, clientFin: boolean): Promise<Times> {
   return { clientClosed, originClosed: originClosedAt ?? Infinity };
 }
 
+/** What a probing client saw: its FIN, and whether bytes sent `afterMs` later got a reset (two writes 50 ms apart). */
+interface Probe {
+  /** The origin got the proxy's FIN within 100 ms of its own (tunnel case). */
+  originEndedSoon: boolean;
+  clientGotFin: boolean;
+  clientReset: boolean;
+}
+
+/** Sends `first`, then probes the connection with writes `afterMs` and `afterMs + 50` ms after starting. */
+async function probe(port: number, first: string, afterMs: number): Promise<Probe> {
+  originClosedAt = undefined;
+  originEndAt = undefined;
+  originMode = 'half-close';
+  t0 = performance.now();
+  const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  let fin = false;
+  let reset = false;
+  c.on('error', () => {
+    reset = true;
+  });
+  c.on('connect', () => c.write(first));
+  c.on('data', () => undefined);
+  c.on('end', () => {
+    fin = true;
+  });
+  await new Promise((r) => setTimeout(r, afterMs));
+  if (!c.destroyed) c.write('x');
+  await new Promise((r) => setTimeout(r, 50));
+  if (!c.destroyed) c.write('y');
+  await new Promise((r) => setTimeout(r, 50));
+  c.destroy();
+  // The origin half-closes 100 ms after its 101.
+  return { originEndedSoon: originEndAt !== undefined && originEndAt < 260, clientGotFin: fin, clientReset: reset };
+}
+
 describe('timeout client-fin / server-fin in a tunnel: haproxy 2.6 and Switchyard', { skip }, () => {
   let origin: net.Server | undefined;
   const proxies: RunningProxy[] = [];
-  const results = new Map<string, { serverFin: Times }>();
+  const results = new Map<string, { serverFin: Times; serverHalfClose: Probe; closingResponse: Probe }>();
 
   before(async () => {
     origin = await startOrigin();
@@ -114,7 +160,11 @@ describe('timeout client-fin / server-fin in a tunnel: haproxy 2.6 and Switchyar
       const p = await startProxy(kind, CONFIG, { vars: { ORIGIN: addr } });
       proxies.push(p);
       const port = p.ports['ws']!;
-      results.set(kind, { serverFin: await tunnel(port, true) });
+      results.set(kind, {
+        serverFin: await tunnel(port, true),
+        serverHalfClose: await probe(port, UPGRADE, 200),
+        closingResponse: await probe(p.ports['plain']!, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 60),
+      });
     }
   });
   after(async () => {
@@ -128,5 +178,18 @@ describe('timeout client-fin / server-fin in a tunnel: haproxy 2.6 and Switchyar
     // FIN ~100 ms after the 101, server-fin 500 ms: ~600 ms, far from the 3 s tunnel timeout.
     assert.ok(h.clientClosed > 450 && h.clientClosed < 1000, `haproxy ${JSON.stringify(h)}`);
     assert.ok(Math.abs(s.clientClosed - h.clientClosed) < 60, `client closed: switchyard ${s.clientClosed}, haproxy ${h.clientClosed}`);
+  });
+
+  it('the server half-closes: both connections end at once, client-fin plays no part', () => {
+    const h = results.get('haproxy')!.serverHalfClose;
+    assert.deepEqual(h, { originEndedSoon: true, clientGotFin: true, clientReset: true });
+    assert.deepEqual(results.get('switchyard')!.serverHalfClose, h);
+  });
+
+  it('after a response that closes, the client connection is released at once', () => {
+    const h = results.get('haproxy')!.closingResponse;
+    assert.equal(h.clientGotFin, true);
+    assert.equal(h.clientReset, true);
+    assert.deepEqual(results.get('switchyard')!.closingResponse, h);
   });
 });

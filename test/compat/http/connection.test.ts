@@ -33,8 +33,12 @@ import { haproxyAvailable } from '../../helpers/paths.js';
 
 const skip = haproxyAvailable() ? false : 'haproxy 2.6 is not installed';
 
+// nbthread 1: with several threads haproxy keeps idle server connections
+// per thread, which spreads the requests over them differently
+// (test/compat/http/connection-reuse.test.ts).
 const CONFIG = `
 global
+  nbthread 1
   h1-case-adjust content-length Content-Length
   h1-case-adjust x-custom-header X-CuStOm-HeAdEr
 

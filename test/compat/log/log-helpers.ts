@@ -43,6 +43,9 @@ export async function logLines(
   }
 }
 
+/** One timer value: -1 is kept (a phase not reached), others become N (+N with logasap). */
+export const maskTimer = (x: string): string => (x === '-1' ? '-1' : x.startsWith('+') ? '+N' : 'N');
+
 /** Masks dates, pids, ports and non-negative timers so that haproxy's and Switchyard's lines compare. */
 export function maskLine(l: string): string {
   let s = l
@@ -52,8 +55,9 @@ export function maskLine(l: string): string {
     .replace(/(\w+)\[\d+\]: /, '$1[PID]: ')
     .replace(/^(<\d+>1 ISO \S+ \S+) \d+ /, '$1 PID ')
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:P');
-  // The first slash-separated number group after the server name is the timers.
-  s = s.replace(/ (-?\d+(?:\/-?\d+){2,4}) /, (_m, g: string) => ` ${g.split('/').map((x) => (x === '-1' ? '-1' : 'N')).join('/')} `);
+  // The first slash-separated number group after the server name is the timers
+  // ('+' before the total time with option logasap is kept).
+  s = s.replace(/ (-?\d+(?:\/[-+]?\d+){2,4}) /, (_m, g: string) => ` ${g.split('/').map(maskTimer).join('/')} `);
   return s;
 }
 

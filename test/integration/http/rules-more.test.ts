@@ -106,7 +106,9 @@ defaults
 frontend fe
   bind \${ADDR:fe}
   http-request silent-drop if { path /drop }
-  http-response silent-drop if { path /rdrop }
+  # path cannot be read by a response rule (haproxy: "will never match"): carry it in a variable
+  http-request set-var(txn.path) path
+  http-response silent-drop if { var(txn.path) -m str /rdrop }
   default_backend be
 backend be
   server s1 ${origin.addr}

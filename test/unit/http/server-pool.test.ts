@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { isIdle, purgeIdle, releaseIdle, takeBack, takeIdle, unuseConn, useConn } from '../../../src/http/server-pool.js';
+import { isIdle, purgeIdle, releaseIdle, TAKE_ANY, TAKE_SAFE, TAKE_SAFE_FIRST, takeBack, takeIdle, unuseConn, useConn } from '../../../src/http/server-pool.js';
 import type { Server } from '../../../src/server/server.js';
 
 let origin: net.Server;
@@ -22,8 +22,8 @@ after(() => {
   origin.close();
 });
 
-function fakeServer(poolPurgeDelay: number, poolMaxConn?: number): Server {
-  return { config: { poolPurgeDelay, poolMaxConn } } as unknown as Server;
+function fakeServer(poolPurgeDelay: number, poolMaxConn?: number, poolLowConn?: number): Server {
+  return { config: { poolPurgeDelay, poolMaxConn, poolLowConn } } as unknown as Server;
 }
 
 async function connect(n: number): Promise<net.Socket[]> {
@@ -34,42 +34,45 @@ async function connect(n: number): Promise<net.Socket[]> {
   })));
 }
 
-/** Parks `socks` as a stream finishing with each would. */
+/** Parks `socks` as streams using them at the same time would, then finishing in order. */
 function park(server: Server, socks: net.Socket[]): void {
+  for (const s of socks) useConn(s, server);
   for (const s of socks) {
-    useConn(s, server);
     unuseConn(s);
     releaseIdle(server, s);
   }
 }
 
-test('takeIdle gives the most recently parked connection first, each once', async () => {
+test('takeIdle gives the oldest parked connection first, each once (haproxy ebtree duplicates)', async () => {
   const server = fakeServer(60_000);
   const socks = await connect(3);
   park(server, socks);
-  assert.equal(takeIdle(server), socks[2]);
-  assert.equal(takeIdle(server), socks[1]);
   assert.equal(takeIdle(server), socks[0]);
+  assert.equal(takeIdle(server), socks[1]);
+  assert.equal(takeIdle(server), socks[2]);
   assert.equal(takeIdle(server), undefined);
   for (const s of socks) s.destroy();
   purgeIdle(server);
 });
 
-test('takeBack removes the connection from the middle of the list; aggressive reuse skips young connections', async () => {
+test('one-request connections before safe ones; aggressive takes safe ones only, always safe ones first', async () => {
   const server = fakeServer(60_000);
   const socks = await connect(3);
   park(server, socks);
   assert.equal(takeBack(socks[1]!), true);
   assert.equal(isIdle(socks[1]!), false);
   assert.equal(takeBack(socks[1]!), false, 'already taken');
-  // socks[0] and socks[2] carried one request each: none qualifies for minUses 2.
-  assert.equal(takeIdle(server, 2), undefined);
-  park(server, [socks[1]!]); // now 2 uses, newest
-  assert.equal(takeIdle(server, 2), socks[1]);
-  assert.equal(takeIdle(server), socks[2]);
+  // socks[0] and socks[2] carried one request each: none is in the safe list.
+  assert.equal(takeIdle(server, TAKE_SAFE), undefined);
+  park(server, [socks[1]!]); // now 2 uses: the safe list
+  assert.equal(takeIdle(server, TAKE_SAFE_FIRST), socks[1]);
+  park(server, [socks[1]!]);
+  assert.equal(takeIdle(server, TAKE_ANY), socks[0]);
+  assert.equal(takeIdle(server, TAKE_SAFE), socks[1]);
+  assert.equal(isIdle(socks[2]!), true);
   purgeIdle(server);
-  assert.equal(isIdle(socks[0]!), false);
-  assert.equal(socks[0]!.destroyed, true);
+  assert.equal(isIdle(socks[2]!), false);
+  assert.equal(socks[2]!.destroyed, true);
   for (const s of socks) s.destroy();
 });
 
@@ -77,11 +80,7 @@ test('a connection reused 200,000 times leaves nothing behind: the purge stays i
   const server = fakeServer(20);
   const socks = await connect(8);
   for (let round = 0; round < 25_000; round++) {
-    for (const s of socks) {
-      useConn(s, server);
-      unuseConn(s);
-      releaseIdle(server, s);
-    }
+    park(server, socks);
     for (const s of socks) assert.ok(takeBack(s));
   }
   park(server, socks);
@@ -91,6 +90,22 @@ test('a connection reused 200,000 times leaves nothing behind: the purge stays i
   while (socks.some((s) => isIdle(s)) && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
   assert.equal(socks.filter((s) => isIdle(s)).length, 0, 'every idle connection purged');
   assert.ok(socks.every((s) => s.destroyed));
+});
+
+test('admission: a connection released beyond the estimated need is closed, pool-low-conn adds to the need', async () => {
+  for (const [low, kept] of [[0, [true, false, false]], [1, [true, true, false]]] as const) {
+    const server = fakeServer(60_000, undefined, low);
+    const socks = await connect(3);
+    // One at a time: the need is one connection.
+    for (const s of socks) {
+      useConn(s, server);
+      unuseConn(s);
+      releaseIdle(server, s);
+    }
+    assert.deepEqual(socks.map((s) => isIdle(s)), kept, `pool-low-conn ${low}`);
+    purgeIdle(server);
+    for (const s of socks) s.destroy();
+  }
 });
 
 test('pool-max-conn bounds the idle list; the extra connection is closed', async () => {
