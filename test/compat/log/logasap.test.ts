@@ -101,7 +101,9 @@ test('option logasap: HTTP lines at the response head with +, TCP lines at the c
         await exchange(port, `${get('/b', false)}${get('/slow2')}`);
         await sleep(30);
         await exchange(port, 'GARBAGE\r\n\r\n');
-        await sleep(30);
+        // Long enough for both proxies to release the refused connection before
+        // the next frontend's first line counts %ac/%fc (30 ms was racy under load).
+        await sleep(200);
       }
       await exchange(p.ports['ft']!, get('/tcp'), { endAfterMs: 100 });
     }, { ORIGIN: origin.addr });
