@@ -54,7 +54,7 @@ export function requestHeaderValues(s: HttpMessageSlot, lowerName: string): stri
 }
 
 /** Splits values on commas (req.hdr semantics, not fhdr), trimming blanks. */
-function splitCommas(values: readonly string[]): string[] {
+export function splitCommas(values: readonly string[]): string[] {
   const out: string[] = [];
   for (const v of values) {
     if (!v.includes(',')) {
@@ -115,7 +115,7 @@ function hostOf(s: HttpMessageSlot): string | undefined {
 }
 
 /** `occ`: positive counts from the first, negative from the last, 0 means last for hdr(). */
-function pick(values: readonly string[], occ: number): string | undefined {
+export function pickOccurrence(values: readonly string[], occ: number): string | undefined {
   if (values.length === 0) return undefined;
   if (occ > 0) return values[occ - 1];
   const i = values.length + (occ === 0 ? -1 : occ);
@@ -141,7 +141,7 @@ function hdrImpl(side: Side, full: boolean): FetchImpl {
         const s = slot(ctx);
         // Without a name, req.hdr/res.hdr find nothing in a sample context (haproxy 2.6; hdr_cnt counts them all).
         if (s === undefined || name === undefined) return undefined;
-        const v = pick(headerValues(s, side, name, full, ctx.response), occ);
+        const v = pickOccurrence(headerValues(s, side, name, full, ctx.response), occ);
         return v === undefined ? undefined : smpStr(v);
       };
       return fn;
@@ -154,7 +154,7 @@ function hdrImpl(side: Side, full: boolean): FetchImpl {
         if (s === undefined) return false;
         const values = headerValues(s, side, name, full, ctx.response);
         if (occ !== 0) {
-          const v = pick(values, occ);
+          const v = pickOccurrence(values, occ);
           return v !== undefined && visit(smpStr(v));
         }
         for (const v of values) if (visit(smpStr(v))) return true;

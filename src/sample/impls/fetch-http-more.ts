@@ -13,7 +13,7 @@
  * http_fetch.c and were checked against it (test/compat/http/audit-fetches.test.ts).
  */
 import type { CanonicalHead, H1Head } from '../../http/h1-head.js';
-import { pathOf, requestTarget, type HttpMessageSlot } from '../../http/http-fetches.js';
+import { pathOf, pickOccurrence, requestTarget, splitCommas, type HttpMessageSlot } from '../../http/http-fetches.js';
 import type { SampleContext } from '../context.js';
 import { fullHash } from '../hashes.js';
 import { argInt, argStr, hasArg, registerFetchImpls, type EachFn, type FetchFn, type FetchImpl } from '../impl-registry.js';
@@ -45,34 +45,11 @@ function hasHead(s: HttpMessageSlot, side: Side): boolean {
 /** Values of header `name` (lowercase; every header when undefined); `full` keeps commas (fhdr). */
 function values(s: HttpMessageSlot, side: Side, name: string | undefined, full: boolean): string[] {
   const out: string[] = [];
-  for (const [n, v] of fieldsOf(s, side)) {
-    if (name !== undefined && n.toLowerCase() !== name) continue;
-    if (full || !v.includes(',')) {
-      out.push(v);
-      continue;
-    }
-    // http.c http_find_header(): commas inside quotes do not split.
-    let start = 0;
-    let q = false;
-    for (let i = 0; i <= v.length; i++) {
-      const c = v[i];
-      if (c === '"') q = !q;
-      if (i === v.length || (c === ',' && !q)) {
-        out.push(v.slice(start, i).trim());
-        start = i + 1;
-      }
-    }
-  }
-  return out;
+  for (const [n, v] of fieldsOf(s, side)) if (name === undefined || n.toLowerCase() === name) out.push(v);
+  return full ? out : splitCommas(out);
 }
 
-/** `occ` > 0 counts from the first, < 0 from the last, 0 is the last (sample context). */
-function pick(vals: readonly string[], occ: number): string | undefined {
-  if (vals.length === 0) return undefined;
-  if (occ > 0) return vals[occ - 1];
-  const i = vals.length + (occ === 0 ? -1 : occ);
-  return i < 0 ? undefined : vals[i];
-}
+const pick = pickOccurrence;
 
 /** standard.c strl2ic(): digits accumulate in a 32-bit int; only bytes above '9' stop it. */
 export function strl2ic(s: string): number {
