@@ -90,7 +90,11 @@ test('mode tcp: balance hash picks the same server as haproxy (payload: round ro
     },
     exchanges: [...keys.map((k) => ({ listener: 'th', name: k, send: k, idleMs: 100 })), ...keys.slice(0, 4).map((k) => ({ listener: 'tp', name: `tp ${k}`, send: k, idleMs: 100 }))],
   });
-  const pick = (side: typeof result.against): string => side.exchanges.map((e) => e.response.toString('latin1')).join(',');
-  assert.equal(pick(result.against), pick(result.reference));
-  assert.equal(pick(result.reference).slice(0, 19), 'a,c,b,c,c,a,c,b,c,c');
+  const picks = (side: typeof result.against): string[] => side.exchanges.map((e) => e.response.toString('latin1'));
+  const n = keys.length;
+  assert.deepEqual(picks(result.against).slice(0, n), picks(result.reference).slice(0, n));
+  assert.equal(picks(result.reference).slice(0, n).join(','), 'a,c,b,c,c,a,c,b,c,c');
+  // Each proxy listens on its own ephemeral port, so the dst_port hash may
+  // land on different servers: what both must do is hash (one server for all).
+  for (const side of [result.reference, result.against]) assert.equal(new Set(picks(side).slice(n)).size, 1, picks(side).join(','));
 });

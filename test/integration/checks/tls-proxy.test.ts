@@ -50,13 +50,14 @@ test('check-ssl: layer 6 passes against TLS, fails with "SSL handshake failure" 
 test('a TLS check that comes up says "Layer6 check passed"; httpchk over TLS says Layer7', async () => {
   const certs = await getCerts();
   // The first connection of each check is cut before the handshake: DOWN, then UP after rise.
+  // `inter` is also the handshake's time limit: 40 ms timed out on a loaded CI machine.
   const first = { cut: (i: number) => i === 0 };
   const secure = await scripted((s) => {
     s.on('data', () => s.end('HTTP/1.0 200 OK\r\n\r\n'));
   }, { cert: certs.rsa.cert, key: certs.rsa.key }, first);
   const plain = await scripted(() => undefined, { cert: certs.rsa.cert, key: certs.rsa.key }, first);
-  const r = startChecks(backend(`server s1 127.0.0.1:${plain.port} check inter 40ms check-ssl verify none`));
-  const h = startChecks(backend('option httpchk', `server s1 127.0.0.1:${secure.port} check inter 40ms check-ssl verify none`));
+  const r = startChecks(backend(`server s1 127.0.0.1:${plain.port} check inter 150ms check-ssl verify none`));
+  const h = startChecks(backend('option httpchk', `server s1 127.0.0.1:${secure.port} check inter 150ms check-ssl verify none`));
   try {
     await r.until((l) => l.some((x) => x.includes(' is UP')));
     await h.until((l) => l.some((x) => x.includes(' is UP')));
