@@ -3,9 +3,14 @@
 // Node 20 has no glob support in --test, and its directory search would also
 // pick up test/helpers/, so the list is built here. Extra arguments filter
 // files by substring: `npm test -- compat/config`.
+//
+// The TAP stream is passed through as it comes, and every failure is printed
+// again at the end: CI keeps only the tail of a long log, and a failure buried
+// in the middle of 2,500 results is otherwise invisible there.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 const root = new URL('..', import.meta.url).pathname;
 const testRoot = join(root, 'dist', 'test');
@@ -26,5 +31,36 @@ if (files.length === 0) {
   process.exit(1);
 }
 // A test that hangs fails after 3 minutes instead of holding the whole run.
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, '--test-timeout=180000', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const child = spawn(process.execPath, ['--test', '--test-reporter=tap', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, '--test-timeout=180000', ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+
+/** Failure blocks: each "not ok" line with its YAML diagnostic, up to the block's closing "...". */
+const failures = [];
+let open = null; // { indent, lines }
+const lines = createInterface({ input: child.stdout });
+lines.on('line', (line) => {
+  process.stdout.write(line + '\n');
+  if (open) {
+    open.lines.push(line);
+    if (line.trim() === '...' && line.length - line.trimStart().length === open.indent) {
+      failures.push(open.lines);
+      open = null;
+    }
+    return;
+  }
+  const m = /^(\s*)not ok /.exec(line);
+  if (m) open = { indent: m[1].length + 2, lines: [line] };
+});
+child.on('close', (code, signal) => {
+  if (open) failures.push(open.lines);
+  if (failures.length > 0) {
+    // Suites fail because a test inside failed: keep only the innermost blocks
+    // unless a block's own diagnostic says something else (hooks, timeouts).
+    const shown = failures.filter((block) => !block.some((l) => /failureType: 'subtestsFailed'/.test(l)));
+    process.stdout.write(`\n# ${shown.length} failing test(s), repeated here:\n`);
+    for (const block of shown) {
+      const base = block[0].length - block[0].trimStart().length;
+      process.stdout.write(block.map((l) => l.slice(Math.min(base, l.length - l.trimStart().length))).join('\n') + '\n');
+    }
+  }
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -14,7 +14,7 @@
  * Anything else (haproxy's own `"${ENV}"` expansion) is left untouched.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,6 +221,45 @@ async function waitListening(ports: number[], deadline: number, alive: () => boo
   }
 }
 
+/**
+ * The descriptors `pid` watches with epoll (the `tfd:` lines of its epoll
+ * fdinfo), or null where /proc cannot tell.
+ */
+function polledFds(pid: number): Set<number> | null {
+  const out = new Set<number>();
+  try {
+    for (const f of readdirSync(`/proc/${pid}/fdinfo`)) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${pid}/fdinfo/${f}`, 'utf8');
+      } catch {
+        continue; // closed meanwhile
+      }
+      for (const m of text.matchAll(/^tfd:\s+(\d+)/gm)) out.add(Number(m[1]));
+    }
+  } catch {
+    return null;
+  }
+  return out;
+}
+
+/**
+ * Waits until the child polls each inherited listening descriptor. Such a
+ * socket listens (and the kernel completes handshakes) from before the child
+ * starts, so /proc/net/tcp says nothing about the child being ready: under
+ * load a node child takes more than a second to get there, and a client with
+ * a short idle timeout would give up first.
+ */
+async function waitPolled(pid: number, fds: number[], deadline: number, alive: () => boolean): Promise<void> {
+  while (fds.length > 0) {
+    if (!alive()) throw new Error('process exited before listening');
+    const polled = polledFds(pid);
+    if (polled === null || fds.every((fd) => polled.has(fd))) return;
+    if (Date.now() > deadline) throw new Error(`timeout waiting for inherited fd(s) ${fds.join(', ')} to be polled`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Every child we started and have not reaped: killed if the test process exits early. */
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -400,6 +439,8 @@ export async function startProxy(kind: ProxyKind, config: string, opts: StartOpt
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 5000);
   try {
     await waitListening(wanted, deadline, () => running);
+    const wantedFds = names.fd.filter((n) => opts.waitFor === undefined || opts.waitFor.includes(n)).map((n) => fds[n] ?? -1);
+    if (child.pid !== undefined) await waitPolled(child.pid, wantedFds, deadline, () => running);
   } catch (e) {
     await stop();
     const why = e instanceof Error ? e.message : String(e);
