@@ -53,9 +53,9 @@ lines.on('line', (line) => {
 child.on('close', (code, signal) => {
   if (open) failures.push(open.lines);
   if (failures.length > 0) {
-    // Suites fail because a test inside failed: keep only the innermost blocks
-    // unless a block's own diagnostic says something else (hooks, timeouts).
-    const shown = failures.filter((block) => !block.some((l) => /failureType: 'subtestsFailed'/.test(l)));
+    // A suite fails because a test inside failed: its block (no error of its
+    // own) is left out; a suite whose hook failed keeps its error.
+    const shown = failures.filter((block) => block.some((l) => /^\s*error:/.test(l)) && !block.some((l) => /failureType: 'subtestsFailed'/.test(l)));
     process.stdout.write(`\n# ${shown.length} failing test(s), repeated here:\n`);
     for (const block of shown) {
       const base = block[0].length - block[0].trimStart().length;

@@ -323,9 +323,25 @@ export function onServerClose(s: HttpStream): void {
     }
     if (s.l7 !== undefined && retryOnClose(s)) return;
     if (abortKeepAlive(s)) return;
+    if (abortUpload(s)) return;
     if (!s.resStarted) s.server?.observe(Observed.HTTP_BROKEN_PIPE);
     responseError(s, 502);
   }
+}
+
+/**
+ * The server's connection failed (a reset: an orderly FIN went through
+ * onServerEnd) while the request body was still being forwarded and before
+ * any byte of an answer. haproxy 2.6 takes the error on the request channel:
+ * it shuts both sides and sends nothing, so the client connection closes,
+ * logged `SD` with status -1 and 0 bytes. A FIN at the same point, or a reset
+ * after the whole request, still gets the 502 (test/compat/http/upload-abort.test.ts).
+ */
+function abortUpload(s: HttpStream): boolean {
+  if (s.reqDone || s.resHead !== undefined || s.resStarted) return false;
+  s.setTerm('S', 'D');
+  s.closeCli();
+  return true;
 }
 
 /**
