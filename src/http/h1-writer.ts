@@ -284,6 +284,35 @@ export function chunkHeader(size: number): Buffer {
 }
 
 /**
+ * Body slices received in one read, sent on as one chunk: haproxy's H1 mux
+ * re-frames what its buffer holds when it sends, so the slices a read
+ * brought leave as a single chunk whatever their framing was.
+ */
+export class ChunkBatch {
+  private readonly parts: Buffer[] = [];
+  private len = 0;
+
+  add(b: Buffer): void {
+    this.parts.push(b);
+    this.len += b.length;
+  }
+
+  clear(): void {
+    this.parts.length = 0;
+    this.len = 0;
+  }
+
+  /** Writes the gathered slices as one chunk (nothing when empty: an empty chunk would end the body). */
+  flush(write: (b: Buffer) => void): void {
+    if (this.len === 0) return;
+    write(chunkHeader(this.len));
+    for (const b of this.parts) write(b);
+    write(CHUNK_END);
+    this.clear();
+  }
+}
+
+/**
  * The pieces of one chunk for a gathered write (`writev` / cork): header,
  * the data itself (not copied), CRLF. Empty data gives no piece (an empty
  * chunk would end the body).

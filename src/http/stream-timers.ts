@@ -106,9 +106,9 @@ export function timerFired(s: HttpStream): void {
       return;
     }
     case CONNECT:
-      if (s.bodyWait) {
-        // http-buffer-request: the body did not come in time (http_wait_for_msg_body()).
-        s.bodyWait = false;
+      if (s.reqWait.waiting) {
+        // http-buffer-request, wait-for-body: the body did not come in time (http_wait_for_msg_body()).
+        s.reqWait.waiting = false;
         s.setTerm('c', 'R');
         errorReply(s, 408);
         return;

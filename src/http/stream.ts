@@ -30,11 +30,10 @@ import { balanceHeader, balanceSample } from '../lb/pick-sample.js';
 import type { SampleExpression } from '../sample/expression.js';
 import type { Backend, Frontend, Runtime } from '../proxy/runtime.js';
 import { StreamVars, type Endpoint, type SampleContext, type VarScope, type VarStore } from '../sample/context.js';
-import { H1Parser, requestInfo, type H1Events } from './h1-parser.js';
+import { type H1Parser, requestInfo } from './h1-parser.js';
 import {
   BODY_CHUNKED,
   BODY_LENGTH,
-  BODY_NONE,
   BODY_TUNNEL,
   BODY_UNTIL_CLOSE,
   type CanonicalHead,
@@ -42,7 +41,7 @@ import {
   MSG_SWITCHING,
   MSG_VER_11,
 } from './h1-head.js';
-import { CHUNK_END, chunkHeader, LAST_CHUNK, writeHead, writeLastChunk } from './h1-writer.js';
+import { CHUNK_END, ChunkBatch, chunkHeader, LAST_CHUNK, writeHead } from './h1-writer.js';
 import { httpProxyOf, type HttpProxy, type RuleOutcome } from './rules.js';
 import { bodyWaitLimit, resHoldData, resHoldRead, resHoldRelease, resHoldStart, resWaitStart, type ResHold } from './stream-res-wait.js';
 import { afterServerResponse } from './after-response.js';
@@ -56,12 +55,14 @@ import { armFin, armForward, armIn, armWait, resetTimer, timerFired } from './st
 import { beConnConfig, feConnConfig } from './stream-config.js';
 import { CONTENT_CONTINUE, needsL4, runHttpContentRules, startHttpL4, type HttpL4Context } from './stream-l4.js';
 import { readDirect, type DirectReadHandler } from './stream-read.js';
+import { requestParser, responseParser } from './stream-parsers.js';
+import { announcesBody, bufferRequestBody, endBodyWait, ReqBodyWait, WAIT_BACKEND, WAIT_FRONTEND, WAIT_NONE, WAIT_RULE, waitForBody } from './stream-req-wait.js';
 import { rawErrorMessage } from './default-errors.js';
 import './http-fetches.js';
 import './stream-body.js';
 import { captureRequestHeaders, captureResponseHeaders } from './capture.js';
 import { monitorIntercept } from './monitor.js';
-import { acceptPayloadAnyMethod, checkcacheBlocks, proxyMisc, restrictRequest, type ProxyMisc } from './http-misc.js';
+import { checkcacheBlocks, proxyMisc, restrictRequest, type ProxyMisc } from './http-misc.js';
 import { attemptHead, attemptPlan, beginRequest, capture, firstSendDone, replayParts, retryOnFailure, retryOnStatus, RE_JUNK, type L7Replay } from './l7-retry.js';
 import './auth.js';
 import './unique-id.js';
@@ -69,47 +70,12 @@ import { httpLogBegin, type HttpTxnLog } from '../log/http-log.js';
 import { acceptsInvalidRequest, earlyChunkedError } from './early-body-check.js';
 import { forwardedRequestError, responseParseErrorFlags } from './body-errors.js';
 
-/** Request parser events: the stream's own methods, bound once. */
-class ReqEvents implements H1Events {
-  constructor(private readonly s: HttpStream) {}
-  onHead(head: H1Head): boolean {
-    this.s.onReqHead(head);
-    return false;
-  }
-  onData(buf: Buffer, start: number, end: number): void {
-    this.s.reqBody(buf, start, end);
-  }
-  onTrailers(t: H1Head): void {
-    this.s.reqTrailers = writeLastChunk(t);
-  }
-  onEnd(): boolean {
-    this.s.onReqEnd();
-    return false;
-  }
-}
-
-class ResEvents implements H1Events {
-  constructor(private readonly s: HttpStream) {}
-  onHead(head: H1Head): boolean {
-    return this.s.onResHead(head);
-  }
-  onData(buf: Buffer, start: number, end: number): void {
-    this.s.resBody(buf, start, end);
-  }
-  onTrailers(t: H1Head): void {
-    this.s.resTrailers = writeLastChunk(t);
-  }
-  onEnd(): boolean {
-    this.s.onResEnd();
-    return false;
-  }
-}
-
 /**
  * One `mode http` client connection and its successive transactions.
  * State not marked `private` is shared with the helpers in
- * stream-server.ts, stream-replies.ts, stream-heads.ts and stream-timers.ts
- * (plain functions taking the stream); it is not an API for other modules.
+ * stream-server.ts, stream-replies.ts, stream-heads.ts, stream-timers.ts,
+ * stream-req-wait.ts and stream-res-wait.ts (plain functions taking the
+ * stream); it is not an API for other modules.
  */
 export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessageSlot {
   queueSeq = 0;
@@ -219,10 +185,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.cli = cli;
     this.hp = httpProxyOf(fe);
     this.feMisc = proxyMisc(fe);
-    const g = runtime.model.global;
-    const opts = { bufsize: tuneNum(g.tune, 'tune.bufsize'), maxrewrite: tuneNum(g.tune, 'tune.maxrewrite'), maxhdr: tuneNum(g.tune, 'tune.http.maxhdr') };
-    this.reqParser = new H1Parser({ kind: 'request', ...clean(opts), acceptInvalid: fe.config.options.get('accept-invalid-http-request') === true, acceptPayloadAnyMethod: acceptPayloadAnyMethod(g) }, new ReqEvents(this));
-    this.resParser = new H1Parser({ kind: 'response', ...clean(opts) }, new ResEvents(this));
+    this.reqParser = requestParser(runtime, fe, this);
+    this.resParser = responseParser(runtime, fe, this);
     this.cliLast = clock();
     this.waitStart = this.cliLast;
     this.txlog = httpLogBegin(this);
@@ -292,14 +256,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   // ---- start -----------------------------------------------------------
 
   start(): void {
-    this.runtime.streams.add(this);
-    const c = this.fe.counters;
-    c.cumConns++;
-    c.curConns++;
-    if (c.curConns > c.maxConns) c.maxConns = c.curConns;
-    const cli = this.cli;
-    cli.on('error', noop);
-    cli.on('close', this.onCliClose);
+    this.open();
     // tcp-request rules and PROXY headers first (stream-l4.ts), then HTTP.
     const l4 = this.fe.l4;
     if (needsL4(this, l4)) startHttpL4(this, l4);
@@ -312,6 +269,14 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
    * its client connection, the bytes it read and the addresses its rules set.
    */
   startUpgraded(first: Buffer | undefined, ended: boolean, src: Endpoint | undefined, dst: Endpoint | undefined): void {
+    this.open();
+    this.srcOverride = src;
+    this.dstOverride = dst;
+    this.attachClient(first, ended);
+  }
+
+  /** Counted by the frontend and the runtime; the client's close ends the stream. */
+  private open(): void {
     this.runtime.streams.add(this);
     const c = this.fe.counters;
     c.cumConns++;
@@ -319,9 +284,6 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     if (c.curConns > c.maxConns) c.maxConns = c.curConns;
     this.cli.on('error', noop);
     this.cli.on('close', this.onCliClose);
-    this.srcOverride = src;
-    this.dstOverride = dst;
-    this.attachClient(first, ended);
   }
 
   /**
@@ -366,7 +328,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   };
 
   /** Feeds buffered client bytes to the request parser while the phase allows it. */
-  private pumpClient(): void {
+  pumpClient(): void {
     // Reentrant calls (a reused server connection starts forwarding inside
     // onHead) leave the work to the running loop, which re-checks the phase.
     if (this.pumping) return;
@@ -379,20 +341,20 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     // What was received is parsed: a replay copy is kept only for a complete request (l7-retry.ts).
     if (this.l7 !== undefined) firstSendDone(this);
   }
-  private pumping = false;
+  pumping = false;
 
   private pumpClientLoop(): void {
     const p = this.reqParser;
     while (this.cliBuf !== undefined && this.cliPos < this.cliBuf.length) {
       if (this.phase === WAIT_REQ) {
         // first byte of a new request: timeout http-request from now on (keep-alive case).
-      } else if ((this.phase !== FORWARD && !this.bodyWait) || this.reqDone) {
+      } else if ((this.phase !== FORWARD && !this.reqWait.waiting) || this.reqDone) {
         break;
       }
       const buf = this.cliBuf;
       this.cli.cork();
       const n = p.feed(buf, this.cliPos, buf.length);
-      this.flushReqChunks();
+      this.reqChunks.flush(this.toSrv);
       this.cli.uncork();
       if (n < 0 || this.earlyBad) {
         this.earlyBad = false;
@@ -434,16 +396,13 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     this.curServerTimeout = this.curTunnelTimeout = this.prioClass = this.prioOffset = undefined;
     this.logLevel = undefined;
     this.avoid = undefined;
-    this.reqPend.length = 0;
-    this.reqPendLen = 0;
+    this.reqChunks.clear();
     this.reqFlags = requestInfo(head);
     this.reqMajor11 = (head.flags & MSG_VER_11) !== 0;
     this.upgrade = head.wantsUpgrade;
     this.phase = CONNECT;
     resetTimer(this);
-    this.bodyParts.length = 0;
-    this.bodyLen = 0;
-    this.bodyBytes = undefined;
+    this.reqWait.reset();
     // tcp_rules.c: the frontend's `tcp-request content` rules run for each request, first (stream-l4.ts).
     const l4 = this.fe.l4;
     if (l4 !== undefined && l4.content.length > 0 && runHttpContentRules(this, l4.content) !== CONTENT_CONTINUE) return;
@@ -458,12 +417,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     // configuration.txt §4.2 "option http-buffer-request": the body, up to a
     // buffer's worth, is read before the rules run (`req.body*` fetches see
     // it, stream-body.ts); `timeout http-request` bounds the wait, then 408.
-    this.bodyStage = 0;
-    if (fc.bufferRequest && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
-      this.bodyStage = 2;
-      this.bodyWait = true;
-      this.bodyWaitMax = this.bodyLimit;
-      armIn(this, this.fe.timeouts.httpRequest ?? this.fe.timeouts.client);
+    if (fc.bufferRequest && announcesBody(head)) {
+      bufferRequestBody(this, WAIT_FRONTEND);
       return;
     }
     this.processRequest(head);
@@ -474,8 +429,8 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     // http-request rules of the frontend, switching, then the backend's (http_ana.c).
     const out = this.hp.request(this, from);
     if (out !== undefined && out.kind === 'wait-body') {
-      // http-request wait-for-body: resumed at the next rule once the body is here (endBodyWait).
-      if (!this.waitForBody(out.time, out.atLeast, out.next, false)) this.processRequest(head, out.next);
+      // http-request wait-for-body: resumed at the next rule once the body is here (stream-req-wait.ts).
+      if (!waitForBody(this, out.time, out.atLeast, out.next, false)) this.processRequest(head, out.next);
       return;
     }
     if (out !== undefined && answer(this, out)) return;
@@ -498,18 +453,16 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     be.counters.curConns++;
     if (be.counters.curConns > be.counters.maxConns) be.counters.maxConns = be.counters.curConns;
     // `option http-buffer-request` set on the backend only: the wait comes after switching.
-    if ((this.bodyStage === 0 || this.bodyStage === 3) && beConnConfig(be).bufferRequest && !this.reqDone && (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED)) {
-      this.bodyStage = 1;
-      this.bodyWait = true;
-      this.bodyWaitMax = this.bodyLimit;
-      armIn(this, this.fe.timeouts.httpRequest ?? this.fe.timeouts.client);
+    const stage = this.reqWait.stage;
+    if ((stage === WAIT_NONE || stage === WAIT_RULE) && beConnConfig(be).bufferRequest && !this.reqDone && announcesBody(head)) {
+      bufferRequestBody(this, WAIT_BACKEND);
       return;
     }
     this.processBackend(head, be);
   }
 
   /** The backend is chosen: its http-request rules, the connection mode, persistence, the server. */
-  private processBackend(head: H1Head, be: Backend, from = 0): void {
+  processBackend(head: H1Head, be: Backend, from = 0): void {
     const bhp = httpProxyOf(be);
     // A listen section is both: its rules run once.
     const misc = proxyMisc(be);
@@ -519,7 +472,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       if (from === 0 && bl4 !== undefined && bl4.content.length > 0 && runHttpContentRules(this, bl4.content) !== CONTENT_CONTINUE) return;
       const out = bhp.request(this, from);
       if (out !== undefined && out.kind === 'wait-body') {
-        if (!this.waitForBody(out.time, out.atLeast, out.next, true)) this.processBackend(head, be, out.next);
+        if (!waitForBody(this, out.time, out.atLeast, out.next, true)) this.processBackend(head, be, out.next);
         return;
       }
       if (out !== undefined && answer(this, out)) return;
@@ -577,9 +530,10 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       }
     }
     this.writeSrv(h);
-    if (this.bodyLen > 0) {
-      if (this.reqChunkedOut) this.writeSrv(chunkHeader(this.bodyLen));
-      for (const b of this.bodyParts) this.writeSrv(b);
+    const w = this.reqWait;
+    if (w.len > 0) {
+      if (this.reqChunkedOut) this.writeSrv(chunkHeader(w.len));
+      for (const b of w.parts) this.writeSrv(b);
       if (this.reqChunkedOut) this.writeSrv(CHUNK_END);
     }
     if (this.reqDone && this.reqChunkedOut) this.writeSrv(this.reqTrailers ?? LAST_CHUNK);
@@ -592,107 +546,40 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   reqBody(buf: Buffer, start: number, end: number): void {
     if (this.phase === CONNECT) {
       // Body read before the server connection (http-buffer-request): kept for startForward.
-      this.bodyParts.push(buf.subarray(start, end));
-      this.bodyLen += end - start;
-      if (this.bodyWait && this.bodyLen >= this.bodyWaitMax) this.endBodyWait();
+      if (this.reqWait.add(buf.subarray(start, end))) endBodyWait(this);
       return;
     }
     if (this.upgrade && this.phase === TUNNEL) return;
     if (this.reqChunkedOut) {
-      this.reqPend.push(buf.subarray(start, end));
-      this.reqPendLen += end - start;
+      this.reqChunks.add(buf.subarray(start, end));
     } else {
       this.writeSrv(buf.subarray(start, end));
     }
   }
 
-  /** The body wait is over (complete, buffer full): the request goes on. */
-  private endBodyWait(): void {
-    this.bodyWait = false;
-    resetTimer(this);
-    if (this.bodyStage === 1) this.processBackend(this.reqHead!, this.be!);
-    else if (this.bodyStage === 3) {
-      if (this.waitBackend) this.processBackend(this.reqHead!, this.be!, this.waitNext);
-      else this.processRequest(this.reqHead!, this.waitNext);
-    } else this.processRequest(this.reqHead!);
-  }
+  // ---- buffered request body (stream-req-wait.ts, stream-body.ts BodySlot) ----
 
-  /**
-   * `http-request wait-for-body time <t> [at-least <n>]` (http_act.c
-   * http_action_wait_for_body(), http_ana.c http_wait_for_msg_body()):
-   * starts waiting unless the request has no body, is complete, or already
-   * has `n` bytes (or a buffer's worth) buffered; returns whether it waits.
-   * The wait ends like http-buffer-request's (complete, `n` bytes, buffer
-   * full), then the rule walk resumes at rule `next`; `t` expiring first is
-   * a 408 (checked with haproxy 2.6).
-   */
-  private waitForBody(time: number, atLeast: number, next: number, backend: boolean): boolean {
-    const h = this.reqHead!;
-    if (this.reqDone || (h.bodyKind !== BODY_LENGTH && h.bodyKind !== BODY_CHUNKED)) return false;
-    const max = atLeast > 0 ? Math.min(atLeast, this.bodyLimit) : this.bodyLimit;
-    if (this.bodyLen >= max) return false;
-    this.bodyStage = 3;
-    this.waitNext = next;
-    this.waitBackend = backend;
-    this.bodyWaitMax = max;
-    this.bodyWait = true;
-    armIn(this, time);
-    // Body bytes already read wait in the client buffer: the pump feeds them now that bodyWait is set.
-    if (!this.pumping) queueMicrotask(this.resumeBody);
-    return true;
-  }
-
-  /** Buffered body bytes that end the wait: a buffer less the rewrite reserve (channel_htx_full()). */
-  private get bodyLimit(): number {
-    return bodyWaitLimit(this.runtime.model.global.tune);
-  }
-
-  // ---- buffered request body (stream-body.ts BodySlot) -------------------
-
-  /** Waiting for the body before the rules (http-buffer-request) or before the next rule (wait-for-body). */
-  bodyWait = false;
-  /** Buffered body bytes that end the wait. */
-  private bodyWaitMax = 0;
-  /** wait-for-body: the rule to resume at, and whether in the backend's rules. */
-  private waitNext = 0;
-  private waitBackend = false;
-  private readonly resumeBody = (): void => {
-    if (this.bodyWait && this.phase === CONNECT) this.pumpClient();
-  };
-  /** Where the body wait of this request happens: 0 none, 1 after switching (backend option), 2 before the frontend rules, 3 a wait-for-body rule. */
-  private bodyStage = 0;
-  private readonly bodyParts: Buffer[] = [];
-  private bodyLen = 0;
-  private bodyBytes: Buffer | undefined = undefined;
+  /** The body the rules wait for, read before forwarding. */
+  readonly reqWait = new ReqBodyWait();
   get reqBodyBytes(): Buffer | undefined {
-    if (this.bodyLen === 0) return undefined;
-    return (this.bodyBytes ??= Buffer.concat(this.bodyParts, this.bodyLen));
+    return this.reqWait.bytes;
   }
   get reqBodyDeclared(): number | undefined {
     const h = this.reqHead;
     return h !== undefined && h.bodyKind === BODY_LENGTH ? h.contentLength : undefined;
   }
 
-  /** Writes the request chunks gathered from the current read as one chunk. */
-  private flushReqChunks(): void {
-    if (this.reqPendLen === 0) return;
-    this.writeSrv(chunkHeader(this.reqPendLen));
-    for (const b of this.reqPend) this.writeSrv(b);
-    this.writeSrv(CHUNK_END);
-    this.reqPend.length = 0;
-    this.reqPendLen = 0;
-  }
-  private readonly reqPend: Buffer[] = [];
-  private reqPendLen = 0;
+  /** Request body slices of the current read, re-chunked as one (h1-writer.ts ChunkBatch). */
+  private readonly reqChunks = new ChunkBatch();
 
   onReqEnd(): void {
     this.reqDone = true;
     if (this.phase === CONNECT) {
       // The whole body was buffered; it leaves with the head (startForward).
-      if (this.bodyWait) this.endBodyWait();
+      if (this.reqWait.waiting) endBodyWait(this);
       return;
     }
-    this.flushReqChunks();
+    this.reqChunks.flush(this.toSrv);
     if (this.reqChunkedOut) this.writeSrv(this.reqTrailers ?? LAST_CHUNK);
     if (this.resDone) this.endTransaction();
     else if (this.phase === FORWARD) armForward(this);
@@ -737,7 +624,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     }
     // The response rules that need the body run (or resume) once the read is parsed (stream-res-wait.ts).
     if (this.resHold !== undefined && this.phase === FORWARD) resHoldRead(this);
-    this.flushResChunks();
+    this.resChunks.flush(this.toCli);
     if (this.phase === TUNNEL && this.srvBuf !== undefined && this.srvPos < this.srvBuf.length) {
       this.writeCli(this.srvBuf.subarray(this.srvPos));
       this.srvPos = this.srvBuf.length;
@@ -792,7 +679,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       out = (inFrontend ? this.hp : httpProxyOf(this.be!)).response(this, from);
       if (out !== undefined && out.kind === 'wait-body') {
         // http-response wait-for-body: resumed at the end of a later read (resHoldRead()).
-        if (resWaitStart(this, out.time, out.atLeast, out.next, inFrontend, this.bodyLimit)) return true;
+        if (resWaitStart(this, out.time, out.atLeast, out.next, inFrontend, bodyWaitLimit(this.runtime.model.global.tune))) return true;
         from = out.next;
         continue;
       }
@@ -824,7 +711,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     // a 1.1 client (checked in test/compat/http/stream.test.ts).
     if (head.bodyKind === BODY_UNTIL_CLOSE) this.cliKeep = false;
     this.resChunkedOut = head.bodyKind === BODY_CHUNKED;
-    this.resPendLen = 0;
+    this.resChunks.clear();
     const bytes = buildResHead(this, head, switching);
     this.writeCli(bytes);
     if (switching) {
@@ -849,24 +736,13 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     if (this.resChunkedOut) {
       // Chunks received in one read leave as one chunk, as haproxy's H1 mux
       // re-frames what is in its buffer (flushed at the end of each read).
-      this.resPend.push(buf.subarray(start, end));
-      this.resPendLen += end - start;
+      this.resChunks.add(buf.subarray(start, end));
     } else {
       this.writeCli(buf.subarray(start, end));
     }
   }
 
-  /** Writes the response chunks gathered from the current read as one chunk. */
-  private flushResChunks(): void {
-    if (this.resPendLen === 0) return;
-    this.writeCli(chunkHeader(this.resPendLen));
-    for (const b of this.resPend) this.writeCli(b);
-    this.writeCli(CHUNK_END);
-    this.resPend.length = 0;
-    this.resPendLen = 0;
-  }
-  private readonly resPend: Buffer[] = [];
-  private resPendLen = 0;
+  private readonly resChunks = new ChunkBatch();
 
   onResEnd(): void {
     if (this.resHold !== undefined) {
@@ -874,7 +750,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
       this.resHold.ended = true;
       return;
     }
-    this.flushResChunks();
+    this.resChunks.flush(this.toCli);
     if (this.resHead !== undefined && this.resChunkedOut) {
       this.writeCli(this.resTrailers ?? LAST_CHUNK);
       this.txlog?.out.chunkedEnd(this.resTrailers);
@@ -901,6 +777,9 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   }
 
   // ---- writes and backpressure ------------------------------------------
+
+  private readonly toSrv = (b: Buffer): void => this.writeSrv(b);
+  private readonly toCli = (b: Buffer): void => this.writeCli(b);
 
   private writeSrv(b: Buffer): void {
     const s = this.srv;
@@ -1113,22 +992,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
   readonly onTimer = (): void => timerFired(this);
 }
 
-function tuneNum(m: ReadonlyMap<string, number | string | boolean>, k: string): number | undefined {
-  const v = m.get(k);
-  return typeof v === 'number' ? v : undefined;
-}
-
-/** Drops undefined tunables so the parser's defaults apply. */
-function clean(o: { bufsize?: number | undefined; maxrewrite?: number | undefined; maxhdr?: number | undefined }): { bufsize?: number; maxrewrite?: number; maxhdr?: number } {
-  const r: { bufsize?: number; maxrewrite?: number; maxhdr?: number } = {};
-  if (o.bufsize !== undefined) r.bufsize = o.bufsize;
-  if (o.maxrewrite !== undefined) r.maxrewrite = o.maxrewrite;
-  if (o.maxhdr !== undefined) r.maxhdr = o.maxhdr;
-  return r;
-}
-
 function noop(): void {
   /* errors surface as 'close' */
 }
 
-export { BODY_LENGTH };

@@ -132,8 +132,9 @@ export async function soakOrigin(opts: SoakOriginOptions): Promise<SoakOrigin> {
         o.requests++;
         void answer(s, r.msg, served >= limit).then((keep) => {
           busy = false;
-          if (!keep) return;
+          // The proxy's FIN came during the answer: close our side too (a hang included).
           if (ended && !tunnel) { s.end(); return; }
+          if (!keep) return;
           if (tunnel) { if (buf.length > off) s.write(buf.subarray(off)); buf = Buffer.alloc(0); off = 0; return; }
           pump();
         });
@@ -247,7 +248,10 @@ export async function soakOrigin(opts: SoakOriginOptions): Promise<SoakOrigin> {
     kill: async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       for (const s of open) s.resetAndDestroy();
-      await closed;
+      // Bounded: a socket that does not close must not hold the test file (180 s runner timeout).
+      await Promise.race([closed, sleep(3000)]);
+      for (const s of open) s.destroy();
+      server.unref();
     },
     revive: async () => {
       server = net.createServer({ allowHalfOpen: true }, onConn);
@@ -519,6 +523,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         sock.write(up);
         const got = await wire.response(false);
         if (got !== null && tolerated.has(got.res.status)) count(`status:${got.res.status}`);
+        // A server reset during the upload closes without an answer where a 502 is tolerated (as in judge()).
+        else if (got === null && tolerated.has(502)) count('closed');
         else if (got === null || got.res.status !== 200 || got.res.body.toString('latin1') !== `${size} ${sha(up)}`) {
           fail(`${ctx}: expect: ${got === null ? 'closed' : got.res.raw.subarray(0, 200).toString('latin1')}`);
         } else count('ok');

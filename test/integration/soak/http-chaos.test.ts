@@ -53,7 +53,7 @@ for (const reuse of ['always', 'safe']) {
       assert.ok((r.outcomes['ok'] ?? 0) > 10 * errors, `mostly answered: ${JSON.stringify(r.outcomes)}`);
       assert.equal(await probe(p.ports['fe']!), 200, 'a fresh request after the run');
       await assertIdle(p, 3000);
-      assert.ok(await waitFor(() => s1.open.size + s2.open.size === 0, 2000), `origin connections left open: ${s1.open.size + s2.open.size}`);
+      assert.ok(await waitFor(() => s1.open.size + s2.open.size === 0, 4000), `origin connections left open: ${s1.open.size + s2.open.size}`);
       assertNoException(p);
     } finally {
       await proxy?.stop();
