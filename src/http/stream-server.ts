@@ -11,7 +11,7 @@ import { Observed, type Server } from '../server/server.js';
 import type { Backend } from '../proxy/runtime.js';
 import { beConnConfig } from './stream-config.js';
 import { redirectToServer } from '../server/server-redirect.js';
-import { BODY_UNTIL_CLOSE } from './h1-head.js';
+import { BODY_CHUNKED, BODY_LENGTH, BODY_UNTIL_CLOSE } from './h1-head.js';
 import { connServer, idleEvent, releaseIdle, TAKE_ANY, TAKE_SAFE, TAKE_SAFE_FIRST, takeIdle, unuseConn, useConn } from './server-pool.js';
 import type { HttpStream } from './stream.js';
 import { errorReply, responseError } from './stream-replies.js';
@@ -338,7 +338,10 @@ export function onServerClose(s: HttpStream): void {
  * after the whole request, still gets the 502 (test/compat/http/upload-abort.test.ts).
  */
 function abortUpload(s: HttpStream): boolean {
-  if (s.reqDone || s.resHead !== undefined || s.resStarted) return false;
+  const h = s.reqHead;
+  // Only a request with a body can be mid-upload.
+  if (h === undefined || s.reqDone || s.resHead !== undefined || s.resStarted) return false;
+  if (!((h.bodyKind === BODY_LENGTH && h.contentLength > 0) || h.bodyKind === BODY_CHUNKED)) return false;
   s.setTerm('S', 'D');
   s.closeCli();
   return true;

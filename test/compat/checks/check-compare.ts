@@ -80,8 +80,10 @@ export async function runBoth(o: CompareOptions): Promise<{ haproxy: SideRun; sw
 
 /** A listen section with a listener (haproxy needs one to start) and the given lines. */
 export function listen(...lines: string[]): string {
+  // `timeout check 2s`: without it a check's answer must come within `inter`
+  // (100 ms in these tests), which a loaded machine does not always give.
   return [
-    'defaults', '  mode tcp', '  timeout connect 1s', '  timeout client 1s', '  timeout server 1s',
+    'defaults', '  mode tcp', '  timeout connect 1s', '  timeout client 1s', '  timeout server 1s', '  timeout check 2s',
     'listen be', '  bind ${ADDR:fe}', ...lines.map((l) => `  ${l}`), '',
   ].join('\n');
 }

@@ -5,7 +5,7 @@
  *   are in flight or the client pauses: no answer at all, the client
  *   connection closes, logged `SD` with status -1 and 0 bytes;
  * - a FIN at the same point (the server half-closes and keeps reading): 502, `SH`;
- * - a reset once the whole request went through: 502, `SH`.
+ * - a reset once the whole request went through, a body or none (a GET): 502, `SH`.
  * Found by the soak suite (test/integration/soak/), where Switchyard used to
  * answer the reset with a 502 (src/http/stream-server.ts abortUpload).
  */
@@ -35,7 +35,7 @@ async function quittingOrigin(): Promise<{ addr: string; close(): Promise<void> 
       } else if (path === '/fin' && n > 100_000) {
         acted = true;
         c.end(); // keeps reading
-      } else if (path === '/pause' || path === '/done') {
+      } else if (path === '/pause' || path === '/done' || path === '/get') {
         acted = true;
         setTimeout(() => c.resetAndDestroy(), path === '/pause' ? 200 : 30);
       }
@@ -56,7 +56,7 @@ async function quittingOrigin(): Promise<{ addr: string; close(): Promise<void> 
  * 16 KB writes; otherwise the head and `body` go in one write (with
  * `length` announced). Resolves with what came back once the proxy closes.
  */
-function upload(port: number, path: string, opts: { length: number; body: string; streamed?: boolean }): Promise<string> {
+function upload(port: number, path: string, opts: { length: number; body: string; streamed?: boolean; method?: string }): Promise<string> {
   return new Promise((resolve) => {
     const c = net.connect({ port, host: '127.0.0.1' });
     let got = '';
@@ -70,7 +70,8 @@ function upload(port: number, path: string, opts: { length: number; body: string
       resolve(got);
     });
     c.on('connect', () => {
-      c.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${opts.length}\r\n\r\n${opts.body}`);
+      const length = opts.method === 'GET' ? '' : `Content-Length: ${opts.length}\r\n`;
+      c.write(`${opts.method ?? 'POST'} ${path} HTTP/1.1\r\nHost: x\r\n${length}\r\n${opts.body}`);
       if (!opts.streamed) return;
       const chunk = Buffer.alloc(16384, 97);
       let sent = 0;
@@ -100,7 +101,7 @@ backend be
   server s1 \${ORIGIN}
 `;
 
-test('a server quitting an upload: reset mid-body closes silently (SD), FIN or a late reset gets a 502 (SH)', async () => {
+test('a server quitting an upload: reset mid-body closes silently (SD), FIN or a reset after the request gets a 502 (SH)', async () => {
   const origin = await quittingOrigin();
   try {
     const answers: Record<string, string[]> = { haproxy: [], switchyard: [] };
@@ -116,13 +117,15 @@ test('a server quitting an upload: reset mid-body closes silently (SD), FIN or a
       got.push(await upload(port, '/fin', { length: 10_000_000, body: '', streamed: true }));
       await sleep(100);
       got.push(await upload(port, '/done', { length: 3, body: 'abc' }));
+      await sleep(100);
+      got.push(await upload(port, '/get', { length: 0, body: '', method: 'GET' }));
       kind = 'switchyard';
     }, { ORIGIN: origin.addr });
     const first = (s: string): string => s.split('\r\n')[0] ?? '';
     assert.deepEqual(answers['switchyard']!.map(first), answers['haproxy']!.map(first));
-    assert.deepEqual(answers['haproxy']!.map(first), ['', '', 'HTTP/1.1 502 Bad Gateway', 'HTTP/1.1 502 Bad Gateway']);
+    assert.deepEqual(answers['haproxy']!.map(first), ['', '', 'HTTP/1.1 502 Bad Gateway', 'HTTP/1.1 502 Bad Gateway', 'HTTP/1.1 502 Bad Gateway']);
     assert.deepEqual(answers['switchyard'], answers['haproxy']);
-    assert.equal(r.haproxy.length, 4, JSON.stringify(r.haproxy, null, 1));
+    assert.equal(r.haproxy.length, 5, JSON.stringify(r.haproxy, null, 1));
     assert.deepEqual(r.switchyard, r.haproxy);
     assert.match(r.haproxy[0]!, / fe be\/s1 N\/N\/N\/-1\/N -1 0 - - SD-- .*"POST \/reset HTTP\/1.1"/);
     assert.match(r.haproxy[2]!, / 502 209 - - SH-- .*"POST \/fin HTTP\/1.1"/);

@@ -88,7 +88,10 @@ listen fe
       }
       assert.ok(await waitFor(() => runtimeLines(h).length >= 1 && runtimeLines(s).length >= 1, 2000));
       await sleep(100);
-      assert.deepEqual(runtimeLines(s), runtimeLines(h));
+      // haproxy itself says "0 sessions active" now and then on a loaded machine (the
+      // stream that saw the 500 already released): the count is compared apart.
+      const sessions = (l: string): string => l.replace(/\d+ sessions active/, 'N sessions active');
+      assert.deepEqual(runtimeLines(s).map(sessions), runtimeLines(h).map(sessions));
       assert.match(runtimeLines(s)[0] ?? '', /Server fe\/s1 is DOWN, reason: Health analyze, info: "Detected 2 consecutive errors, last one was: Wrong http response"\. 1 active and 0 backup servers left\. 1 sessions active/);
     } finally {
       await origin.close();
