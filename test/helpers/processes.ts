@@ -14,7 +14,7 @@
  * Anything else (haproxy's own `"${ENV}"` expansion) is left untouched.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,10 +139,79 @@ export function fillPlaceholders(
 const handedOut = new Set<number>();
 
 /**
- * A TCP port on 127.0.0.1 that was free a moment ago: bind port 0, read the
- * port, close. Never returns the same port twice in one test process.
+ * Ports below the kernel's ephemeral range (ip_local_port_range, 32768 by
+ * default): neither `listen(0)` nor an outgoing connection ever takes one, so
+ * between the moment a port is handed out and the moment the proxy binds it
+ * (a second or more for a node child on a loaded machine) only another
+ * freePort() could pick it, and a claim file in a directory shared by the
+ * test processes rules that out. Without this, another test file's origin or
+ * client could take the port meanwhile, and with SO_REUSEPORT two proxies
+ * could even share it.
+ */
+const PORT_CLAIMS = join(tmpdir(), 'switchyard-test-ports');
+const CLAIM_STALE_MS = 10 * 60_000;
+const claimed: string[] = [];
+process.on('exit', () => {
+  for (const f of claimed) {
+    try {
+      unlinkSync(f);
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+/** [low, high] below the ephemeral range, or undefined when that range starts too low to leave room. */
+function claimRange(): [number, number] | undefined {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return low > 12000 ? [10000, low - 1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates the claim file of `port`; false when another live test process holds it. */
+function claim(port: number): boolean {
+  const f = join(PORT_CLAIMS, String(port));
+  try {
+    writeFileSync(f, String(process.pid), { flag: 'wx' });
+  } catch {
+    try {
+      if (Date.now() - statSync(f).mtimeMs < CLAIM_STALE_MS) return false;
+      writeFileSync(f, String(process.pid));
+    } catch {
+      return false;
+    }
+  }
+  claimed.push(f);
+  return true;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A TCP port on 127.0.0.1 that is free and stays ours until a proxy binds it
+ * (see {@link PORT_CLAIMS}). Never returns the same port twice in one test
+ * process. Falls back to `listen(0)` where the claim range is unavailable.
  */
 export async function freePort(): Promise<number> {
+  const range = claimRange();
+  if (range !== undefined) {
+    mkdirSync(PORT_CLAIMS, { recursive: true });
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const port = range[0] + Math.floor(Math.random() * (range[1] - range[0] + 1));
+      if (handedOut.has(port) || !claim(port)) continue;
+      handedOut.add(port);
+      if (await canListen(port)) return port;
+    }
+  }
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const srv = net.createServer();
