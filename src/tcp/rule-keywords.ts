@@ -128,9 +128,11 @@ export function buildTcpRule(ctx: LineContext, proxy: ProxyConfig, ruleset: TcpR
   }
   if (parsed === undefined || p.error !== undefined) return { ok: false, message: p.error?.message ?? 'invalid action' };
   if (TCP_ENFORCED.has(name) && proxy.mode !== 'http') enforced = true;
-  // mode http: src/http/stream-l4.ts runs the request rule sets before HTTP; their
-  // variables stay in the layer-4 context, and tcp-response rules do not run.
-  else if (TCP_ENFORCED.has(name) && ruleset !== 'tcp-response content' && !name.startsWith('set-var') && name !== 'unset-var') enforced = true;
+  // mode http: src/http/stream-l4.ts runs the request rule sets before HTTP, with the
+  // HTTP stream's variables (test/compat/http/connection.test.ts "vars seen by http
+  // rules"); tcp-response rules do not run there.
+  else if (TCP_ENFORCED.has(name) && ruleset !== 'tcp-response content') enforced = true;
+  else if (ruleset === 'tcp-response content' && proxy.mode === 'http' && enforced !== true) enforced = 'tcp-response rules do not run in mode http yet';
   // src/tcp/switch-mode.ts hands a mode tcp stream to the HTTP/1 stream; a mode http one already is.
   if (name === 'switch-mode' && upgradeSupported(parsed)) enforced = true;
 

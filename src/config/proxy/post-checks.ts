@@ -16,7 +16,9 @@ import type { LogFormatSetting, ProxyConfig, RuleConfig } from '../model/proxy.j
 import { registerPostCheck } from '../section-registry.js';
 import { parseLogFormat, type LogFormat } from '../../sample/log-format.js';
 import { parseSampleExpression } from '../../sample/expression.js';
-import { canCast, type SampleType, type SampleUsage } from '../../sample/types.js';
+import { canCast, ckp, type SampleType, type SampleUsage } from '../../sample/types.js';
+import { fetchCheckpoints } from '../../sample/fetch-registry.js';
+import { inspectDelayOf } from '../../tcp/rules.js';
 import { SIMPLE_OPTIONS } from './options.js';
 import { BUILTIN_LOG_FORMATS, isHttpLogFormat } from './log-formats.js';
 import { proxyTypeStr } from './util.js';
@@ -218,6 +220,27 @@ function checkTrackedTables(r: Reporter, model: ConfigModel): void {
   }
 }
 
+/**
+ * tcp_rules.c check_capture(): a frontend's `tcp-request content capture`
+ * whose fetch needs the request contents (it cannot work at connection or
+ * session time), without a `tcp-request inspect-delay`: the rule sees
+ * whatever happens to be there. One warning per rule, as haproxy.
+ */
+function checkCaptureDelay(r: Reporter, model: ConfigModel): void {
+  const p = r.p;
+  if (!p.cap.frontend || inspectDelayOf(p, model, 'tcp-request') > 0) return;
+  const early = ckp('FE_CON_ACC') | ckp('FE_SES_ACC');
+  for (const rule of p.rules.tcpRequestContent) {
+    const expr = rule.action === 'capture' ? rule.expressions?.[0] : undefined;
+    if (expr === undefined || (fetchCheckpoints(expr.fetch) & early) !== 0) continue;
+    r.warning(
+      'CFG_CAPTURE_NO_INSPECT_DELAY',
+      `${r.type} '${p.name}' : a 'tcp-request capture' rule explicitly depending on request contents without any 'tcp-request inspect-delay' setting. This means that this rule will randomly find its contents. This can be fixed by setting the tcp-request inspect-delay.`,
+      rule.place,
+    );
+  }
+}
+
 function checkHealthChecks(r: Reporter, model: ConfigModel): void {
   const p = r.p;
   const opt = (n: string): boolean => p.options.get(n) === true;
@@ -390,6 +413,7 @@ function checkProxy(model: ConfigModel, diag: Diagnostics, p: ProxyConfig): void
   if (emailComplete && mailers !== undefined && !model.mailers.some((m) => m.name === mailers)) {
     r.alert('CFG_MAILERS_NOT_FOUND', `Proxy '${p.name}': unable to find mailers '${mailers}'.`, p.emailAlert.place);
   }
+  checkCaptureDelay(r, model);
   checkTrackedTables(r, model);
   if ((p.stats.auths.length > 0 || p.stats.realm !== undefined) && p.stats.httpRequest.length > 0) {
     r.alert('CFG_STATS_AUTH_AND_RULES', `proxy '${p.name}': stats 'auth'/'realm' and 'http-request' can't be used at the same time.`, p.stats.place);

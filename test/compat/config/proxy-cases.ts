@@ -755,6 +755,9 @@ export const CASES: Readonly<Record<string, readonly string[]>> = {
     "frontend fe\n mode http\n bind :80\n acl a be_conn(nope) gt 1\n acl b srv_conn(be/nos) gt 1\n acl c srv_conn(nos) gt 1\n acl d be_conn(fe) gt 1\n timeout client 1s\nbackend be\n acl e fe_conn(be) gt 1\n acl f http_auth()\n",
     "frontend fe\n mode http\n bind :80\n acl a be_conn(nope) gt 1\n timeout client 1s\n",
     "frontend fe\n mode http\n bind :80\n http-request set-var(txn.x) src,table_conn_cnt(nope)\n tcp-request content track-sc0 src table be\n tcp-request connection accept if { src,table_conn_cnt(nope2) gt 0 }\n http-response set-header x %[be_conn(zz)]\n unique-id-format %[be_conn(uu)]\n stick on be_conn(x)\n timeout client 1s\n log global\nbackend be\n stick on be_conn(x)\n stick store-response res.hdr(x),table_conn_cnt(nop)\n",
+    // tcp_rules.c check_capture(): content captures of request contents want an inspect-delay (own or from defaults).
+    "frontend fe\n mode tcp\n bind :80\n tcp-request content capture req.len len 10\n tcp-request content capture src len 10\n tcp-request content capture req.payload(0,4) len 4\nfrontend fe2\n mode tcp\n bind :81\n tcp-request inspect-delay 1s\n tcp-request content capture req.len len 10\nlisten li\n mode http\n bind :82\n tcp-request content capture req.hdr(host) len 10\n",
+    "defaults\n mode tcp\n tcp-request inspect-delay 2s\nfrontend fe\n bind :80\n tcp-request content capture req.len len 10\ndefaults\n mode tcp\nfrontend fe2\n bind :81\n tcp-request content capture req.len len 10\n",
     "frontend fe\n mode http\n bind :80\n acl a be_conn(nope) gt 1\n acl b http_auth(nolist)\n http-request deny if { table_cnt(nopet) gt 1 }\n http-request set-var(txn.x) srv_conn(nobe/s1)\n http-request set-var(txn.y) srv_conn(fe/s1)\n log-format %[be_conn(zz)]\n use_backend %[be_conn(yy)]\n timeout client 1s\n",
   ],
 };
