@@ -84,7 +84,7 @@ globalKeywords.register(
   ...(['set-var', 'set-var-fmt'] as const).map(
     (name): Keyword<GlobalState> => ({
       name,
-      enforced: 'lands with variables',
+      enforced: 'global set-var is not run at startup yet',
       parse(ctx, st, words) {
         const what = name === 'set-var' ? 'a sample expression' : 'a format string';
         const v = words[1] ?? '';

@@ -163,7 +163,7 @@ globalKeywords.register(
   ...['check', 'global', 'proc', 'reqres', 'sess', 'txn'].map(
     (scope): Keyword<GlobalState> => ({
       name: `tune.vars.${scope}-max-size`,
-      enforced: 'lands with variables',
+      enforced: 'variable size limits are not enforced yet',
       parse(ctx, st, words) {
         // vars_max_size(): strtol() must consume the whole word (an empty one is 0)
         const name = words[0]!;
