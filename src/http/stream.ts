@@ -538,7 +538,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     }
     if (this.reqDone && this.reqChunkedOut) this.writeSrv(this.reqTrailers ?? LAST_CHUNK);
     armForward(this);
-    // The parser reports onEnd on its next feed for a head without body.
+    // Parse what the client sent after the head: its body (a bodiless head ended in the feed that parsed it).
     if (this.cli.isPaused()) this.cli.resume();
     this.pumpClient();
   }
