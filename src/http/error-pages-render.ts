@@ -105,7 +105,8 @@ export function errorlocMessage(code: 302 | 303, url: string): Buffer {
  */
 export function buildReply(status: number, contentType: string | undefined, headers: readonly (readonly [string, string])[], body: Buffer): Buffer {
   let h = `HTTP/1.1 ${status} ${httpReason(status)}\r\n`;
-  for (const [n, v] of headers) h += `${n.toLowerCase()}: ${v}\r\n`;
+  // http_htx.c http_reply_to_htx(): a header whose value formats to nothing is left out.
+  for (const [n, v] of headers) if (v !== '') h += `${n.toLowerCase()}: ${v}\r\n`;
   h += `content-length: ${body.length}\r\n`;
   if (contentType !== undefined && body.length > 0) h += `content-type: ${contentType}\r\n`;
   return Buffer.concat([Buffer.from(`${h}\r\n`, 'latin1'), body]);

@@ -603,7 +603,11 @@ function compileReply(d: HttpReplyData | undefined, action: string, env: Compile
     const b = Buffer.from(text(s), 'latin1');
     let h = `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${b.length}\r\n`;
     if (d?.contentType !== undefined && b.length > 0) h += `content-type: ${d.contentType}\r\n`;
-    for (const x of hdrs) h += `${x.name.toLowerCase()}: ${x.value(s)}\r\n`;
+    // http_htx.c http_reply_to_htx(): a header whose value formats to nothing is left out.
+    for (const x of hdrs) {
+      const v = x.value(s);
+      if (v !== '') h += `${x.name.toLowerCase()}: ${v}\r\n`;
+    }
     return { kind: 'reply', bytes: Buffer.concat([Buffer.from(`${h}\r\n`, 'latin1'), b]), close: false, local: action === 'return' };
   };
 }

@@ -961,6 +961,7 @@ export class HttpStream implements Waiter, PickContext, SampleContext, HttpMessa
     if (this.finished) return;
     this.finished = true;
     this.txlog?.end();
+    this.vars_.release();
     this.phase = DONE;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

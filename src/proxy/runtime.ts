@@ -7,6 +7,7 @@
  * Listener) where stats, logs and Prometheus will read it; server state lives
  * only in `Server`. Nothing here starts listening: see lifecycle.ts.
  */
+import { configureVarLimits } from '../sample/var-limits.js';
 import type net from 'node:net';
 import { Diagnostics, formatDiagnostic, type Severity } from '../config/diagnostics.js';
 import type { ConfigModel } from '../config/model/index.js';
@@ -319,6 +320,7 @@ export class Runtime {
     this.model = model;
     this.reporter = reporter;
     this.gate = new AcceptGate(model.global.maxconn ?? 0);
+    configureVarLimits(model.global.tune);
   }
 
   /** Every listener of every frontend, in configuration order. */

@@ -131,4 +131,9 @@ export class StreamContext implements SampleContext {
   vars(scope: VarScope): VarStore | undefined {
     return (this.variables ??= new StreamVars()).scope(scope);
   }
+
+  /** The stream ended (or handed its connection over): its variables go, their bytes counted back (var-limits.ts). */
+  releaseVars(): void {
+    this.variables?.release();
+  }
 }

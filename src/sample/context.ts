@@ -14,6 +14,7 @@
  * buffer full, or the client closed), conditions built on such samples
  * evaluate to 'miss' so that `tcp-request content` rules wait for more data.
  */
+import { accountedClear, accountedDelete, accountedSet, newCounter, processVarCounter, varLimits, type VarCounter } from './var-limits.js';
 import type { Sample } from './sample.js';
 
 /** "The fetch could not answer yet, more data may change that" (SMP_F_MAY_CHANGE on a failed fetch). */
@@ -195,34 +196,53 @@ export interface SampleContext {
 // Helpers for the data plane and tests
 // ---------------------------------------------------------------------------
 
-/** A Map-backed variable store. */
+/**
+ * A Map-backed variable store. With `tune.vars.*-max-size` limits
+ * configured, its sets and removals are counted along `chain`, its own
+ * level first (var-limits.ts).
+ */
 export class MapVarStore implements VarStore {
   private readonly map = new Map<string, Sample>();
+  constructor(private readonly chain?: readonly VarCounter[]) {}
   get(name: string): Sample | undefined {
     return this.map.get(name);
   }
   set(name: string, value: Sample): void {
-    this.map.set(name, value);
+    if (this.chain === undefined) this.map.set(name, value);
+    else accountedSet(this.map, this.chain, name, value);
   }
   delete(name: string): void {
-    this.map.delete(name);
+    if (this.chain === undefined) this.map.delete(name);
+    else accountedDelete(this.map, this.chain, name);
   }
   clear(): void {
-    this.map.clear();
+    if (this.chain === undefined) this.map.clear();
+    else accountedClear(this.map, this.chain);
   }
   get size(): number {
     return this.map.size;
   }
 }
 
-/** The process-wide `proc.` scope (vars.c proc_vars): one per process. */
-export const PROC_VARS = new MapVarStore();
+/** The process-wide `proc.` scope (vars.c proc_vars): one per process, counted once limits are configured. */
+let procStore = new MapVarStore();
+let procCounter: VarCounter | undefined;
+function procVars(): MapVarStore {
+  const c = processVarCounter();
+  if (c !== procCounter) {
+    procCounter = c;
+    procStore = new MapVarStore(c === undefined ? undefined : [c]);
+  }
+  return procStore;
+}
 
 /**
  * The variable scopes of one stream: `sess` (the connection), `txn` (request
  * and response of one transaction), `req`, `res`, `check`, and the shared
  * `proc`. Stores are created on first use, so a stream without variables
- * allocates none.
+ * allocates none. With limits configured (var-limits.ts) req and res count
+ * in one `reqres` level, then txn, sess and the process; the owner calls
+ * release() when the connection ends.
  */
 export class StreamVars {
   private sess: MapVarStore | undefined;
@@ -230,24 +250,33 @@ export class StreamVars {
   private reqs: MapVarStore | undefined;
   private ress: MapVarStore | undefined;
   private chk: MapVarStore | undefined;
+  /** The accounting levels, created with the first store when limits are configured. */
+  private levels: { reqres: VarCounter[]; txn: VarCounter[]; sess: VarCounter[] } | undefined;
 
-  /** @param sessionVars share the `sess` scope of the connection (several streams per session in HTTP keep-alive). */
-  constructor(sessionVars?: MapVarStore) {
-    this.sess = sessionVars;
+  /** The chains of counters of this stream's scopes, or undefined when variables are not counted. */
+  private chains(): { reqres: VarCounter[]; txn: VarCounter[]; sess: VarCounter[] } | undefined {
+    if (this.levels !== undefined) return this.levels;
+    const limits = varLimits();
+    const proc = processVarCounter();
+    if (limits === undefined || proc === undefined) return undefined;
+    const sess = newCounter(limits.sess);
+    const txn = newCounter(limits.txn);
+    const reqres = newCounter(limits.reqres);
+    return (this.levels = { reqres: [reqres, txn, sess, proc], txn: [txn, sess, proc], sess: [sess, proc] });
   }
 
   scope(scope: VarScope): VarStore {
     switch (scope) {
       case 'proc':
-        return PROC_VARS;
+        return procVars();
       case 'sess':
-        return (this.sess ??= new MapVarStore());
+        return (this.sess ??= new MapVarStore(this.chains()?.sess));
       case 'txn':
-        return (this.txn ??= new MapVarStore());
+        return (this.txn ??= new MapVarStore(this.chains()?.txn));
       case 'req':
-        return (this.reqs ??= new MapVarStore());
+        return (this.reqs ??= new MapVarStore(this.chains()?.reqres));
       case 'res':
-        return (this.ress ??= new MapVarStore());
+        return (this.ress ??= new MapVarStore(this.chains()?.reqres));
       case 'check':
         return (this.chk ??= new MapVarStore());
     }
@@ -258,6 +287,12 @@ export class StreamVars {
     this.txn?.clear();
     this.reqs?.clear();
     this.ress?.clear();
+  }
+
+  /** The connection ended: every variable is dropped, and with limits its bytes are given back. */
+  release(): void {
+    this.endTransaction();
+    this.sess?.clear();
   }
 }
 

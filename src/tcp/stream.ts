@@ -796,6 +796,7 @@ export class TcpStream extends TcpStreamCore {
   // ---- ending ---------------------------------------------------------
 
   protected unregister(): void {
+    this.ctx?.releaseVars();
     this.runtime.streams.delete(this);
     this.listener.release();
     this.runtime.onStreamEnd(this);

@@ -39,6 +39,8 @@ export function upgradeToHttp(from: Handover, first: readonly Buffer[], ended: b
   const src = ctx !== undefined && ctx.src !== ctx.fcSrc ? ctx.src : undefined;
   const dst = ctx?.dstChanged === true ? ctx.dst : undefined;
   const bytes = first.length === 0 ? undefined : first.length === 1 ? first[0] : Buffer.concat(first);
+  // The layer-4 variables stay behind (docs/layer4-rules.md): their bytes are given back.
+  ctx?.releaseVars();
   s.startUpgraded(bytes, ended, src, dst);
   return s;
 }

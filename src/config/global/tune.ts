@@ -163,7 +163,8 @@ globalKeywords.register(
   ...['check', 'global', 'proc', 'reqres', 'sess', 'txn'].map(
     (scope): Keyword<GlobalState> => ({
       name: `tune.vars.${scope}-max-size`,
-      enforced: 'variable size limits are not enforced yet',
+      // src/sample/var-limits.ts; health-check variables live apart (src/server/checks).
+      ...(scope === 'check' ? { enforced: 'check variables are not counted yet' } : {}),
       parse(ctx, st, words) {
         // vars_max_size(): strtol() must consume the whole word (an empty one is 0)
         const name = words[0]!;

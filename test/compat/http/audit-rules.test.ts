@@ -46,6 +46,7 @@ frontend fe
   http-request redirect prefix /pfx clear-cookie SESSION code 307 if { path /cc }
   http-request deny deny_status 429 content-type text/plain string "slow down" hdr Retry-After 10 if { path /deny }
   http-request return status 202 content-type text/plain file ${dir}/body.txt hdr X-Ret yes if { path /file }
+  http-request return status 200 hdr X-Empty "%[var(txn.nope)]" hdr X-Full "v%[var(txn.nope)]" if { path /emptyhdr }
   http-request silent-drop if { path /drop }
   http-request deny if { path /allowed }
   use_backend api if is_api
@@ -75,6 +76,7 @@ const EXCHANGES: Exchange[] = [
   ex('redirect prefix clear-cookie 307', G('/cc')),
   ex('deny deny_status content-type string hdr', G('/deny')),
   ex('return file hdr', G('/file')),
+  ex('return hdr with an empty value: left out', G('/emptyhdr')),
   ex('allow stops the rules', G('/allowed')),
   ex('set-log-level silent', G('/quiet')),
   ex('silent-drop', G('/drop'), { idleMs: 300 }),
