@@ -20,18 +20,21 @@ const A20 = 'a'.repeat(20);
 const A100 = 'a'.repeat(100);
 const A150 = 'a'.repeat(150);
 
-const SCOPES = `global
-  tune.vars.txn-max-size 200
-  tune.vars.reqres-max-size 120
-  tune.vars.sess-max-size 400
-defaults
+/** The defaults and the frontend's head, after each configuration's global section. */
+const FRONTEND = `defaults
   mode http
   timeout client 2s
   timeout server 2s
   timeout connect 1s
 frontend fe
   bind \${ADDR:fe}
-  # /1: 100 + 80 fit in txn, a third variable does not
+`;
+
+const SCOPES = `global
+  tune.vars.txn-max-size 200
+  tune.vars.reqres-max-size 120
+  tune.vars.sess-max-size 400
+${FRONTEND}  # /1: 100 + 80 fit in txn, a third variable does not
   http-request set-var(txn.a) str(${A20}) if { path /1 }
   http-request set-var(txn.b) int(1) if { path /1 }
   http-request set-var(txn.c) int(2) if { path /1 }
@@ -59,14 +62,7 @@ frontend fe
 
 const PROCESS = `global
   tune.vars.global-max-size 300
-defaults
-  mode http
-  timeout client 2s
-  timeout server 2s
-  timeout connect 1s
-frontend fe
-  bind \${ADDR:fe}
-  http-request set-var(sess.s) str(${A150}) if { path /s }
+${FRONTEND}  http-request set-var(sess.s) str(${A150}) if { path /s }
   http-request return status 200 hdr x "%[var(sess.s),length]"
 `;
 
