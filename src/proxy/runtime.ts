@@ -7,7 +7,6 @@
  * Listener) where stats, logs and Prometheus will read it; server state lives
  * only in `Server`. Nothing here starts listening: see lifecycle.ts.
  */
-import { configureVarLimits } from '../sample/var-limits.js';
 import type net from 'node:net';
 import { Diagnostics, formatDiagnostic, type Severity } from '../config/diagnostics.js';
 import type { ConfigModel } from '../config/model/index.js';
@@ -31,6 +30,7 @@ import { clientTuning, ruleSocketOptionsFatal, serverTuning, type ClientTuning, 
 import { PatternRefRegistry } from '../sample/pattern-refs.js';
 import { setRuleEnv } from './rule-helpers.js';
 import { withProxyEventLogs } from '../log/proxy-events.js';
+import { configureVarLimits } from '../sample/var-limits.js';
 
 /** A running stream of either mode (what the lifecycle counts and kills). */
 export type AnyStream = TcpStream | HttpStream | RawTcpStream;

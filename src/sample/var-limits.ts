@@ -20,7 +20,6 @@
  * Without any limit configured nothing is counted: the stores are plain maps.
  */
 import type { Sample } from './sample.js';
-import { smpBool } from './sample.js';
 
 /** sizeof(struct var) in haproxy 2.6 on x86_64. */
 export const VAR_STRUCT_SIZE = 80;
@@ -101,7 +100,8 @@ function diff(chain: readonly VarCounter[], n: number): void {
   for (const c of chain) c.size += n;
 }
 
-const TRUE = smpBool(true);
+/** The boolean a value that does not fit leaves (a literal: this module loads early, inside import cycles). */
+const TRUE: Sample = Object.freeze({ type: 'bool', value: true, flags: 0 });
 
 /**
  * Sets `name` to `value` in `map` with haproxy's accounting along `chain`
