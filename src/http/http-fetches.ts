@@ -280,6 +280,8 @@ const TABLE: Record<string, FetchImpl> = {
   shdr: hdrImpl('res', false),
   'res.fhdr': hdrImpl('res', true),
   'res.hdr_cnt': hdrCnt('res', false),
+  shdr_cnt: hdrCnt('res', false),
+  'res.fhdr_cnt': hdrCnt('res', true),
   'req.hdrs': {
     compile: () => (ctx) => {
       const s = slot(ctx);

@@ -4,9 +4,8 @@
  * `url_port`, `urlp_val`, the `_ip`/`_val` header families
  * (`req.hdr_ip`, `hdr_ip`, `res.hdr_ip`, `shdr_ip`, `req.hdr_val`...),
  * `req.hdr_names`/`res.hdr_names`, `req.hdrs_bin`/`res.hdrs`/`res.hdrs_bin`,
- * the response counters `res.fhdr_cnt`/`shdr_cnt`, and the cookie fetches
- * `req.cook_val`/`cook_val`/`cook_cnt`, `res.cook`/`scook` and their
- * `_cnt`/`_val` forms, and `cookie`.
+ * and the cookie fetches `req.cook_val`/`cook_val`/`cook_cnt`,
+ * `res.cook`/`scook` and their `_cnt`/`_val` forms, and `cookie`.
  *
  * They read the HTTP message through the slot an HTTP stream exposes
  * (`ctx.http`, see {@link HttpMessageSlot}); semantics follow haproxy 2.6
@@ -112,19 +111,6 @@ function hdrConv(side: Side, conv: (v: string) => Sample | undefined): FetchImpl
   };
 }
 
-function hdrCount(side: Side, full: boolean): FetchImpl {
-  return {
-    compile: (args) => {
-      const name = hasArg(args, 0) ? argStr(args, 0).toLowerCase() : undefined;
-      return (ctx) => {
-        const s = slot(ctx);
-        return s === undefined || !hasHead(s, side) ? undefined : smpNum(values(s, side, name, full).length);
-      };
-    },
-  };
-}
-
-/** req.hdr_names / res.hdr_names: the header names (lower case, as in haproxy's HTX) joined by `delim`. */
 function hdrNames(side: Side): FetchImpl {
   return {
     compile: (args) => {
@@ -386,8 +372,6 @@ const TABLE: Record<string, FetchImpl> = {
   hdr_val: hdrConv('req', hdrVal),
   'res.hdr_val': hdrConv('res', hdrVal),
   shdr_val: hdrConv('res', hdrVal),
-  'res.fhdr_cnt': hdrCount('res', true),
-  shdr_cnt: hdrCount('res', false),
   'req.hdr_names': hdrNames('req'),
   'res.hdr_names': hdrNames('res'),
   'res.hdrs': hdrsText('res'),
