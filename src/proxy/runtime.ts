@@ -31,6 +31,7 @@ import { PatternRefRegistry } from '../sample/pattern-refs.js';
 import { setRuleEnv } from './rule-helpers.js';
 import { withProxyEventLogs } from '../log/proxy-events.js';
 import { configureVarLimits } from '../sample/var-limits.js';
+import { runProcVars } from './proc-vars.js';
 
 /** A running stream of either mode (what the lifecycle counts and kills). */
 export type AnyStream = TcpStream | HttpStream | RawTcpStream;
@@ -402,6 +403,8 @@ export function buildRuntime(model: ConfigModel, opts: BuildOptions = {}): { run
   const diag = new Diagnostics();
   // Server and proxy events also go to the proxies' log targets (src/log/proxy-events.ts).
   const runtime = new Runtime(model, withProxyEventLogs(opts.reporter ?? stderrReporter(), model));
+  // haproxy runs the global set-var lines while parsing, before any proxy exists.
+  runProcVars(model.global);
   const hooks = opts.hooks ?? {};
   // Compile environments of the sample engine, one per proxy (named ACLs are cached per environment).
   const patternCache = new Map<string, unknown>();

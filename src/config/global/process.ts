@@ -5,6 +5,7 @@
  * (vars.c).
  */
 import type { Keyword } from '../keyword-table.js';
+import { parseSampleExpression } from '../../sample/expression.js';
 import { cAtoi, cStrtol } from './c-numbers.js';
 import { nonFatalAlert } from './diagnostic-helpers.js';
 import { processNumberError } from './process-number.js';
@@ -84,7 +85,8 @@ globalKeywords.register(
   ...(['set-var', 'set-var-fmt'] as const).map(
     (name): Keyword<GlobalState> => ({
       name,
-      enforced: 'global set-var is not run at startup yet',
+      // set-var: run at startup (src/proxy/runtime.ts runProcVars()); set-var-fmt not yet.
+      ...(name === 'set-var-fmt' ? { enforced: 'global set-var-fmt is not run at startup yet' } : {}),
       parse(ctx, st, words) {
         const what = name === 'set-var' ? 'a sample expression' : 'a format string';
         const v = words[1] ?? '';
@@ -101,7 +103,12 @@ globalKeywords.register(
         if (scope[1] !== 'proc') {
           return ctx.alert('CFG_GLOBAL_SET_VAR', `'${name}': cannot set variable '${v}', only scope 'proc' is permitted in the global section.`);
         }
-        // The expression is checked when the sample engine registers a global hook (see report).
+        if (name === 'set-var') {
+          // vars.c vars_parse_global_set_var(): only fetches usable at configuration time.
+          const r = parseSampleExpression(words, 2, { place: ctx.place, usage: 'global', usageLabel: `set-var(${v})` });
+          if (!r.ok) return ctx.alert('CFG_GLOBAL_SET_VAR', r.message);
+          (st.global.procVars ??= []).push({ name: v.slice(5), expr: r.expr, place: ctx.place });
+        }
         keep(ctx, st, words);
       },
     }),

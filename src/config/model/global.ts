@@ -2,6 +2,7 @@
 import type { Directive, Millis, Place } from './common.js';
 import type { SocketAddress } from './address.js';
 import type { BindConfig } from './bind.js';
+import type { SampleExpression } from '../../sample/expression.js';
 
 /** Syslog facilities in haproxy's order (src/log.c log_facilities[]); the index is the facility number. */
 export const LOG_FACILITIES = [
@@ -135,6 +136,8 @@ export interface GlobalConfig {
   envChanges: EnvChange[];
   /** `tune.*` settings by name, with their checked value (bytes, counts, milliseconds or flags). */
   tune: Map<string, number | string | boolean>;
+  /** `set-var proc.<name> <expr>` lines, in order: run once at startup (src/proxy/runtime.ts). */
+  procVars?: { readonly name: string; readonly expr: SampleExpression; readonly place: Place }[] | undefined;
   /** Every other keyword, checked and kept in order. */
   directives: Directive[];
 }
